@@ -1,0 +1,149 @@
+"""The ``hwsim`` command: run, compare, list, describe.
+
+User mistakes (bad path, field, option, impossible hardware) print one line and exit 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from hwsim.arch.load import load_arch
+from hwsim.bundled import bundled_names, resolve
+from hwsim.errors import HwsimError
+from hwsim.model.evaluate import OBJECTIVES, evaluate
+from hwsim.workload.io import load_workload
+
+
+def _write(text: str, out: str | None) -> None:
+    if out is None:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        return
+    try:
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(out).with_suffix(Path(out).suffix + ".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(out)
+    except OSError as exc:
+        raise HwsimError(f"{out}: cannot write output: {exc}") from None
+
+
+def _fmt_for(out: str | None, fmt: str | None) -> str:
+    if fmt:
+        return fmt
+    if out and out.endswith(".json"):
+        return "json"
+    if out and out.endswith(".csv"):
+        return "csv"
+    return "table"
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    arch = load_arch(resolve(args.arch, "arch_configs"))
+    wl = load_workload(resolve(args.workload, "workloads"))
+    report = evaluate(wl, arch, objective=args.objective, batch=args.batch)
+    fmt = _fmt_for(args.output, args.format)
+    if fmt == "json":
+        text = report.to_json()
+    elif fmt == "csv":
+        text = report.to_csv()
+    else:
+        text = report.table(max_rows=None if args.all_layers or args.output else 60)
+    _write(text, args.output)
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    print("accelerators (arch_configs/):")
+    for name in bundled_names("arch_configs"):
+        try:
+            a = load_arch(resolve(name, "arch_configs"))
+            print(f"  {name:<22} {a.kind:<12} {a.description}")
+        except HwsimError as exc:
+            print(f"  {name:<22} (invalid: {exc})")
+    print("workloads (workloads/):")
+    for name in bundled_names("workloads"):
+        try:
+            w = load_workload(resolve(name, "workloads"))
+            print(f"  {name:<22} {len(w):>4} layers {w.macs() / 1e9:>9.3f} GMACs "
+                  f"{w.params() / 1e6:>10.2f} M params  batch {w.batch}")
+        except HwsimError as exc:
+            print(f"  {name:<22} (invalid: {exc})")
+    return 0
+
+
+def cmd_describe(args: argparse.Namespace) -> int:
+    wl = load_workload(resolve(args.workload, "workloads"))
+    if args.batch:
+        wl = wl.with_batch(args.batch)
+    lines = [f"{wl.name}: {wl.description} (batch {wl.batch})",
+             f"{'layer':<30} {'op':<13} {'shape':<34} {'MACs':>13} {'params':>11} inputs"]
+    for layer in wl.layers:
+        lines.append(f"{layer.name[:30]:<30} {layer.op:<13} {_shape(layer):<34} "
+                     f"{layer.macs() * wl.batch:>13,} {layer.params():>11,} "
+                     f"{','.join(wl.producers(layer.name))}")
+    lines.append(f"{'TOTAL':<30} {'':<13} {'':<34} {wl.macs():>13,} {wl.params():>11,}")
+    _write("\n".join(lines), args.output)
+    return 0
+
+
+def _shape(layer) -> str:  # type: ignore[no-untyped-def]
+    op = layer.op
+    if op == "conv2d":
+        g = f" g{layer.groups}" if layer.groups > 1 else ""
+        return (f"{layer.in_channels}x{layer.input_hw[0]}x{layer.input_hw[1]} -> "
+                f"{layer.out_channels}x{layer.output_hw[0]}x{layer.output_hw[1]} "
+                f"k{layer.kernel[0]} s{layer.stride[0]}{g}")
+    if op == "linear":
+        return f"{layer.tokens}x{layer.in_features} -> {layer.out_features}"
+    if op == "matmul":
+        return f"{layer.count}x({layer.m}x{layer.k} @ {layer.k}x{layer.n})"
+    if op == "embedding_bag":
+        return f"{layer.num_tables} tables x{layer.dim}, {layer.lookups} lookups"
+    if op == "pool":
+        return f"{layer.kind} {layer.channels}x{layer.input_hw[0]}x{layer.input_hw[1]}"
+    return f"{layer.kind} {'x'.join(map(str, layer.shape))}"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="hwsim", description=__doc__)
+    sub = ap.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="evaluate a workload on an accelerator")
+    run.add_argument("--arch", required=True, help="arch YAML path or bundled name")
+    run.add_argument("--workload", required=True, help="workload YAML path or bundled name")
+    run.add_argument("--batch", type=int, default=None, help="override the workload's batch")
+    run.add_argument("--objective", choices=OBJECTIVES, default="latency",
+                     help="what the mapper minimises")
+    run.add_argument("--format", choices=("table", "json", "csv"), default=None)
+    run.add_argument("-o", "--output", default=None, help="write to FILE instead of stdout")
+    run.add_argument("--all-layers", action="store_true", help="print every layer in the table")
+    run.set_defaults(func=cmd_run)
+
+    ls = sub.add_parser("list", help="bundled accelerators and workloads")
+    ls.set_defaults(func=cmd_list)
+
+    de = sub.add_parser("describe", help="per-layer shapes, MACs and parameters of a workload")
+    de.add_argument("workload")
+    de.add_argument("--batch", type=int, default=None)
+    de.add_argument("-o", "--output", default=None)
+    de.set_defaults(func=cmd_describe)
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except HwsimError as exc:
+        print(f"hwsim: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("hwsim: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,30 @@
+"""What a compute array does with a loop nest, independent of DRAM tiling."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ArrayCost:
+    """Cycles and on-chip activity of the PE array for one layer (whole batch).
+
+    ``buffer_reads`` / ``buffer_writes`` count elements moved between each operand's global
+    buffer and the array (outputs as partial sums); ``rf_accesses`` counts per-PE register-file
+    element accesses; ``hop_bits`` counts bit-hops on the array interconnect. ``granule`` is the
+    tile granularity per dimension that keeps DRAM tiles aligned with the unrolling.
+    """
+
+    cycles: float
+    macs: float
+    num_pes: int
+    buffer_reads: dict[str, float]
+    buffer_writes: dict[str, float]
+    rf_accesses: float
+    hop_bits: float
+    granule: dict[str, int]
+
+    @property
+    def utilization(self) -> float:
+        """Fraction of PE-cycles doing a useful MAC."""
+        return self.macs / (self.cycles * self.num_pes) if self.cycles > 0 else 0.0

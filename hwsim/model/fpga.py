@@ -1,0 +1,56 @@
+"""FPGA target: a loop-unrolled array of DSP MACs (Zhang et al., FPGA'15 style).
+
+The array unrolls chosen loop dimensions (e.g. Tm output x Tn input channels); each cycle it
+consumes one point of the remaining loops. A dimension d unrolled u-wide takes ceil(d/u) steps,
+so channel counts that do not divide the unrolling waste DSPs. Unrolled dimensions an operand
+does not depend on share (multicast) each element it reads; unrolled reduction dimensions are
+summed by adder trees, so partial sums leave the array that many times less often.
+"""
+
+from __future__ import annotations
+
+import math
+
+from hwsim.arch.spec import ArchSpec, FpgaCompute
+from hwsim.model.array import ArrayCost
+from hwsim.model.interconnect import graph_path_length, hops_per_delivery
+from hwsim.model.loopnest import DIMS, REDUCTION, RELEVANT, LoopNest
+
+
+def fpga_array(nest: LoopNest, arch: ArchSpec) -> ArrayCost:
+    """Cycles, buffer traffic and wire activity of ``nest`` on an unrolled array."""
+    comp: FpgaCompute = arch.compute
+    dims = nest.dims
+    cycles = 1.0
+    active: dict[str, float] = {}
+    for d in DIMS:
+        u = comp.unroll.get(d, 1)
+        steps = math.ceil(dims[d] / u)
+        cycles *= steps
+        if d in comp.unroll:
+            active[d] = dims[d] / steps  # lanes busy on average
+    macs = float(nest.macs)
+    bits = nest.elem_bytes * 8
+    topo = arch.interconnect.topology
+    path = graph_path_length(arch)
+    reads: dict[str, float] = {}
+    hop_bits = 0.0
+    for op in ("weights", "inputs"):
+        share = math.prod(a for d, a in active.items() if d not in RELEVANT[op])
+        reads[op] = macs / share
+        hop_bits += reads[op] * bits * hops_per_delivery(topo, share, share, arch.num_pes, path)
+    reduce = math.prod(a for d, a in active.items() if d in REDUCTION)
+    psums = macs / reduce  # read-modify-write of the output buffer per adder-tree result
+    reads["outputs"] = psums
+    hop_bits += macs * (1.0 - 1.0 / reduce) * nest.psum_bytes * 8  # adder-tree wires
+    hop_bits += psums * nest.psum_bytes * 8
+    return ArrayCost(
+        cycles=cycles,
+        macs=macs,
+        num_pes=arch.num_pes,
+        buffer_reads=reads,
+        buffer_writes={"weights": 0.0, "inputs": 0.0, "outputs": psums},
+        rf_accesses=0.0,  # DSP pipeline registers are inside the DSP's MAC energy
+        hop_bits=hop_bits,
+        granule={d: u for d, u in comp.unroll.items()},
+    )

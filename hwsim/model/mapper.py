@@ -1,0 +1,214 @@
+"""DRAM-level tiling search: tile sizes for N, K, C, P, Q (R, S kept whole) and a loop order.
+
+With three operands, the loop order matters only through which tile loop is innermost
+(Pellauer et al. call the resulting reuse "stationarity"):
+  * output stationary (C innermost): outputs written once; weights re-read per spatial tile,
+    inputs per K tile;
+  * weight stationary (N/P/Q innermost): weights read once; inputs re-read per K tile;
+    partial sums spilled and re-read per extra C tile;
+  * input stationary (K innermost): inputs read once; weights re-read per spatial tile;
+    partial sums spilled per extra C tile.
+Every candidate (tile sizes x order) is evaluated at once with NumPy; the ones whose tiles do not
+fit a buffer (half of it when double-buffered) are discarded and the best by the objective kept.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from hwsim.arch.spec import OPERANDS, ArchSpec
+from hwsim.errors import InfeasibleHardwareError
+from hwsim.model.dram import burst_efficiency
+from hwsim.model.loopnest import LoopNest
+
+ORDERS = ("output_stationary", "weight_stationary", "input_stationary")
+TILED = ("N", "K", "C", "P", "Q")
+#: Candidates whose objective is within this fraction of the best count as ties and are decided
+#: by the secondary objective (energy for latency, latency for energy): a compute-bound layer
+#: hides any tiling, and the mapper should then pick the one that moves the fewest bytes.
+TIE_TOLERANCE = 0.01
+_STEPS = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024)
+
+
+def candidates(extent: int, granule: int = 1, max_count: int = 9) -> np.ndarray:
+    """Tile sizes to try for a dimension: multiples of ``granule`` (the array's unrolling, so
+    tiling never adds ceil waste) on a geometric ladder, plus the whole extent."""
+    g = max(1, min(granule, extent))
+    top = math.ceil(extent / g)
+    steps = [s for s in _STEPS if s < top]
+    if len(steps) > max_count - 1:
+        idx = np.unique(np.round(np.linspace(0, len(steps) - 1, max_count - 1)).astype(int))
+        steps = [steps[i] for i in idx]
+    vals = sorted({min(s * g, extent) for s in steps} | {extent})
+    return np.array(vals, dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class Scaling:
+    """How sparsity changes what the mapper moves: stored-size factor per operand (compressed
+    values plus metadata over dense) and DRAM burst efficiency override (None = from tiles)."""
+
+    size: dict[str, float] = field(default_factory=lambda: dict.fromkeys(OPERANDS, 1.0))
+    run_bytes: dict[str, float | None] = field(default_factory=lambda: dict.fromkeys(OPERANDS))
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """The chosen DRAM-level tiling and the traffic it implies (bytes, whole layer)."""
+
+    tile: dict[str, int]
+    order: str
+    dram_bytes: dict[str, float]  # moved, burst-rounded, per operand (outputs incl. psum spills)
+    dram_useful_bytes: dict[str, float]  # before burst rounding
+    exposed_bytes: float  # first tiles in and last tile out, which double-buffering cannot hide
+    buffer_fill_bytes: dict[str, float]  # bytes written into each operand's buffer from DRAM
+    tile_bytes: dict[str, float]
+    candidates: int  # how many feasible candidates were compared
+
+    @property
+    def total_dram_bytes(self) -> float:
+        return float(sum(self.dram_bytes.values()))
+
+
+def _extent(t: np.ndarray, stride: int, dil: int, k: int, full: int) -> np.ndarray:
+    """Input rows touched by ``t`` output rows."""
+    return np.minimum((t - 1) * stride + (k - 1) * dil + 1, full)
+
+
+def _sum_extent(total: int, t: np.ndarray, stride: int, dil: int, k: int, full: int) -> np.ndarray:
+    """Input rows read over all tiles of one dimension (halo overlap read again per tile)."""
+    whole = total // t
+    rem = total - whole * t
+    rows = whole * _extent(t, stride, dil, k, full)
+    return rows + np.where(rem > 0, _extent(np.maximum(rem, 1), stride, dil, k, full), 0)
+
+
+def map_layer(
+    nest: LoopNest,
+    arch: ArchSpec,
+    compute_s: float,
+    granule: dict[str, int],
+    objective: str = "latency",
+    fixed_energy_j: float = 0.0,
+    scaling: Scaling | None = None,
+) -> Mapping:
+    """Search tiles and order for ``nest`` on ``arch``; minimise latency, energy or EDP.
+
+    ``compute_s`` is the array's compute time (tiling-independent, since tiles are multiples of
+    the unrolling) and ``fixed_energy_j`` the energy that does not depend on the tiling; both
+    let latency and EDP objectives trade DRAM traffic against exposed transfer time.
+    """
+    sc = scaling or Scaling()
+    eb, pb = nest.elem_bytes, nest.psum_bytes
+    dims = nest.dims
+    axes = [candidates(dims[d], granule.get(d, 1)) for d in TILED]
+    grids = np.meshgrid(*axes, indexing="ij")
+    tn, tk, tc, tp, tq = (g.ravel().astype(float) for g in grids)
+    N, K, C, P, Q, R, S = (dims[d] for d in "NKCPQRS")
+    (sh, sw), (dh, dw) = nest.stride, nest.dilation
+
+    trips = {d: np.ceil(dims[d] / t) for d, t in zip(TILED, (tn, tk, tc, tp, tq))}
+    hin = _extent(tp, sh, dh, R, nest.H)
+    win = _extent(tq, sw, dw, S, nest.W)
+
+    # Tile footprints in their buffers (outputs held as partial sums).
+    tile_w = tk * tc * R * S * eb * sc.size["weights"]
+    tile_i = tn * tc * hin * win * eb * sc.size["inputs"]
+    tile_o = tn * tk * tp * tq * pb
+    tiles = {"weights": tile_w, "inputs": tile_i, "outputs": tile_o}
+    feasible = np.ones_like(tn, dtype=bool)
+    for buf in arch.buffers:
+        if buf.per_pe:
+            continue
+        need = sum(tiles[op] for op in buf.holds)
+        cap = buf.capacity_kib * 1024 * (0.5 if buf.double_buffered else 1.0)
+        feasible &= need <= cap
+    if not feasible.any():
+        smallest = {op: float(t.min()) for op, t in tiles.items()}
+        raise InfeasibleHardwareError(
+            f"no tile of this layer fits the on-chip buffers of '{arch.name}': the smallest tiles "
+            f"need {smallest['weights']:.0f} B of weights, {smallest['inputs']:.0f} B of inputs "
+            f"and {smallest['outputs']:.0f} B of partial sums; buffers are "
+            + ", ".join(f"{b.name}={b.capacity_kib:g} KiB" for b in arch.buffers if not b.per_pe)
+        )
+
+    G = nest.G
+    rows_total = _sum_extent(P, tp, sh, dh, R, nest.H)
+    cols_total = _sum_extent(Q, tq, sw, dw, S, nest.W)
+    w_once = G * K * C * R * S * eb * sc.size["weights"]
+    i_once = G * N * C * rows_total * cols_total * eb * sc.size["inputs"]
+    o_once = G * N * K * P * Q * eb
+    spill = 2.0 * (trips["C"] - 1.0) * G * N * K * P * Q * pb
+    x_trips = trips["N"] * trips["P"] * trips["Q"]
+
+    # Contiguous runs (layouts KCRS and NCHW) decide burst efficiency.
+    run_w = np.where(tc < C, tc * R * S * eb, tk * C * R * S * eb) * sc.size["weights"]
+    run_i = np.where(win < nest.W, win * eb,
+                     np.where(hin < nest.H, hin * nest.W * eb, tc * nest.H * nest.W * eb))
+    run_i = run_i * sc.size["inputs"]
+    run_o = np.where(tq < Q, tq * eb, np.where(tp < P, tp * Q * eb, tk * P * Q * eb))
+    burst = arch.dram.burst_bytes
+    eff = {
+        "weights": burst_efficiency(run_w if sc.run_bytes["weights"] is None
+                                    else sc.run_bytes["weights"], burst),
+        "inputs": burst_efficiency(run_i if sc.run_bytes["inputs"] is None
+                                   else sc.run_bytes["inputs"], burst),
+        "outputs": burst_efficiency(run_o, burst),
+    }
+
+    ones = np.ones_like(tn)
+    useful = np.stack([
+        np.stack([w_once * x_trips, i_once * trips["K"], o_once * ones]),  # output stationary
+        np.stack([w_once * ones, i_once * trips["K"], o_once + spill]),  # weight stationary
+        np.stack([w_once * x_trips, i_once * ones, o_once + spill]),  # input stationary
+    ])  # (order, operand, candidate)
+    effs = np.stack([eff["weights"] * ones, eff["inputs"] * ones, eff["outputs"] * ones])
+    moved = useful / effs[None]
+    bw = arch.dram.bandwidth_gbps * 1e9
+    overlap = all(b.double_buffered for b in arch.buffers if not b.per_pe)
+    exposed = (tile_w + tile_i + tile_o * eb / pb) if overlap else np.zeros_like(tn)
+    dram_s = moved.sum(axis=1) / bw
+    lat = (np.maximum(compute_s, dram_s) if overlap else compute_s + dram_s) + exposed / bw
+    energy = fixed_energy_j + _traffic_energy_j(arch, useful, moved)
+    primary, secondary = {
+        "latency": (lat, energy), "energy": (energy, lat), "edp": (lat * energy, energy),
+    }[objective]
+    primary = np.where(feasible[None], primary, np.inf)
+    best = primary.min()
+    near = primary <= best * (1 + TIE_TOLERANCE)
+    flat = int(np.argmin(np.where(near, secondary, np.inf)))
+    oi, idx = divmod(flat, tn.size)
+    order = ORDERS[oi]
+    useful_b = {op: float(useful[oi, j, idx]) for j, op in enumerate(OPERANDS)}
+    moved_b = {op: float(moved[oi, j, idx]) for j, op in enumerate(OPERANDS)}
+    tile = {d: int(t[idx]) for d, t in zip(TILED, (tn, tk, tc, tp, tq))}
+    tile.update(R=R, S=S)
+    spill_i = float(spill[idx]) if order != "output_stationary" else 0.0
+    return Mapping(
+        tile=tile,
+        order=order,
+        dram_bytes=moved_b,
+        dram_useful_bytes=useful_b,
+        exposed_bytes=float(exposed[idx]),
+        buffer_fill_bytes={"weights": useful_b["weights"], "inputs": useful_b["inputs"],
+                           "outputs": spill_i / 2.0},
+        tile_bytes={op: float(t[idx]) for op, t in tiles.items()},
+        candidates=int(feasible.sum()) * len(ORDERS),
+    )
+
+
+def _traffic_energy_j(arch: ArchSpec, useful: np.ndarray, moved: np.ndarray) -> np.ndarray:
+    """Energy that depends on the tiling: DRAM transfers and the buffer accesses they cause
+    (fills written into the weight/input buffers, outputs read out of theirs). Shape (order,
+    candidate)."""
+    per_op = np.array([
+        arch.write_pj_per_bit(arch.buffer_for("weights")),
+        arch.write_pj_per_bit(arch.buffer_for("inputs")),
+        arch.read_pj_per_bit(arch.buffer_for("outputs")),
+    ])
+    pj = moved.sum(axis=1) * 8.0 * arch.dram.energy_pj_per_bit
+    pj = pj + np.einsum("j,ojc->oc", per_op, useful) * 8.0
+    return pj * 1e-12

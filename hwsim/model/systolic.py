@@ -1,0 +1,78 @@
+"""Systolic target: an R x C array with weight-, output- or input-stationary dataflow.
+
+The layer is viewed as SCALE-Sim does (Samajdar et al., ISPASS 2020): per group a GEMM with
+Sr = N*P*Q output pixels, Sc = K filters and T = C*R*S window elements. The stationary operand
+is pinned to the array in folds of R x C; the other two stream through with a skew, so every
+fold pays a fill and a drain:
+
+    ws: folds = ceil(T/R) * ceil(Sc/C), cycles/fold = 2R + C + Sr - 2
+    os: folds = ceil(Sr/R) * ceil(Sc/C), cycles/fold = 2R + C + T - 2
+    is: folds = ceil(T/R) * ceil(Sr/C), cycles/fold = 2R + C + Sc - 2
+
+Operands move neighbour to neighbour (one hop per PE), which is what makes the array cheap in
+wires and expensive in fill/drain for small layers.
+"""
+
+from __future__ import annotations
+
+import math
+
+from hwsim.arch.spec import ArchSpec, SystolicCompute
+from hwsim.model.array import ArrayCost
+from hwsim.model.loopnest import LoopNest
+
+
+def fold_cycles(dataflow: str, rows: int, cols: int, sr: int, sc: int, t: int) -> tuple[int, int]:
+    """(folds, cycles per fold) of one GEMM (Sr x T) @ (T x Sc) on a rows x cols array."""
+    if dataflow == "ws":
+        return math.ceil(t / rows) * math.ceil(sc / cols), 2 * rows + cols + sr - 2
+    if dataflow == "os":
+        return math.ceil(sr / rows) * math.ceil(sc / cols), 2 * rows + cols + t - 2
+    if dataflow == "is":
+        return math.ceil(t / rows) * math.ceil(sr / cols), 2 * rows + cols + sc - 2
+    raise ValueError(f"unknown dataflow {dataflow}")
+
+
+def systolic_array(nest: LoopNest, arch: ArchSpec) -> ArrayCost:
+    """Cycles, SRAM traffic, register and wire activity of ``nest`` on a systolic array."""
+    comp: SystolicCompute = arch.compute
+    R, C, df = comp.rows, comp.cols, comp.dataflow
+    sr, sc, t = nest.gemm()
+    folds, per_fold = fold_cycles(df, R, C, sr, sc, t)
+    G = nest.G
+    cycles = float(G * folds * per_fold)
+    macs = float(nest.macs)
+    bits, pbits = nest.elem_bytes * 8, nest.psum_bytes * 8
+    if df == "ws":  # weights T x Sc pinned; inputs stream right, psums flow down
+        fr, fc = math.ceil(t / R), math.ceil(sc / C)
+        w_reads, i_reads = t * sc, sr * t * fc
+        o_writes, o_reads = sr * sc * fr, sr * sc * (fr - 1)
+        hops = (w_reads * bits * (t / fr) / 2 + i_reads * bits * (sc / fc)
+                + o_writes * pbits * (t / fr))
+        granule = {"K": C}
+    elif df == "os":  # outputs Sr x Sc pinned; inputs stream right, weights stream down
+        fr, fc = math.ceil(sr / R), math.ceil(sc / C)
+        i_reads, w_reads = sr * t * fc, sc * t * fr
+        o_writes, o_reads = sr * sc, 0
+        hops = (i_reads * bits * (sc / fc) + w_reads * bits * (sr / fr)
+                + o_writes * pbits * (sr / fr) / 2)
+        granule = {"K": C}
+    else:  # "is": inputs T x Sr pinned; weights stream right, psums flow down
+        fr, fc = math.ceil(t / R), math.ceil(sr / C)
+        i_reads, w_reads = t * sr, t * sc * fc
+        o_writes, o_reads = sr * sc * fr, sr * sc * (fr - 1)
+        hops = (i_reads * bits * (t / fr) / 2 + w_reads * bits * (sr / fc)
+                + o_writes * pbits * (t / fr))
+        granule = {}
+    # Each MAC touches the PE's registers: the stationary value, the passing operand, the psum.
+    rf = 3.0 * macs if any(b.per_pe for b in arch.buffers) else 0.0
+    return ArrayCost(
+        cycles=cycles,
+        macs=macs,
+        num_pes=R * C,
+        buffer_reads={"weights": G * w_reads, "inputs": G * i_reads, "outputs": G * o_reads},
+        buffer_writes={"weights": 0.0, "inputs": 0.0, "outputs": G * o_writes},
+        rf_accesses=rf,
+        hop_bits=G * hops,
+        granule=granule,
+    )

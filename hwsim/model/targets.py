@@ -1,0 +1,34 @@
+"""Registry of target models: ``kind`` -> function evaluating one MAC layer.
+
+A target is one module exposing ``(nest, arch, objective, static_w) -> LayerCost``; adding one
+never touches the rest. fpga and systolic share the array + DRAM-tiling pipeline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from hwsim.arch.spec import ArchSpec
+from hwsim.model.array import ArrayCost
+from hwsim.model.cost import LayerCost, mac_layer_cost
+from hwsim.model.fpga import fpga_array
+from hwsim.model.loopnest import LoopNest
+from hwsim.model.mapper import map_layer
+from hwsim.model.systolic import systolic_array
+
+ArrayModel = Callable[[LoopNest, ArchSpec], ArrayCost]
+ARRAY_MODELS: dict[str, ArrayModel] = {"fpga": fpga_array, "systolic": systolic_array}
+
+
+def array_target(nest: LoopNest, arch: ArchSpec, objective: str, static_w: float) -> LayerCost:
+    """Evaluate a MAC layer on an array target: array activity, then the best DRAM tiling."""
+    array = ARRAY_MODELS[arch.kind](nest, arch)
+    compute_s = array.cycles / arch.clock_hz
+    mac_pj = arch.mac_pj(nest.precision)
+    fixed = array.macs * mac_pj * 1e-12 + static_w * compute_s
+    mapping = map_layer(nest, arch, compute_s, array.granule, objective, fixed)
+    return mac_layer_cost(arch, array, mapping, nest.elem_bytes, nest.psum_bytes, mac_pj, static_w)
+
+
+TargetModel = Callable[[LoopNest, ArchSpec, str, float], LayerCost]
+TARGETS: dict[str, TargetModel] = {"fpga": array_target, "systolic": array_target}

@@ -1,0 +1,89 @@
+"""Workload YAML: load with located errors, and dump (lossless round trip)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+from hwsim.errors import SpecError
+from hwsim.precision import Precision
+from hwsim.workload.graph import GraphError, Workload, build_workload
+from hwsim.workload.layers import Layer
+from hwsim.yamlio import LineMap, load_yaml, validate, validation_error
+
+_LAYER = TypeAdapter(Layer)
+
+
+class _WorkloadHeader(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    description: str = ""
+    source: str = ""
+    batch: int = Field(1, gt=0)
+    precision: Precision | None = None
+    layers: list[dict[str, Any]] = Field(min_length=1)
+
+
+def workload_from_data(data: Any, lines: LineMap) -> Workload:
+    """Validate parsed YAML as a Workload, locating any error in the source."""
+    if not isinstance(data, dict):
+        raise lines.error("a workload must be a YAML mapping with 'name' and 'layers'")
+    header = validate(_WorkloadHeader, data, lines)
+    layers = []
+    for i, raw in enumerate(header.layers):
+        try:
+            layers.append(_LAYER.validate_python(raw))
+        except ValidationError as exc:
+            raise validation_error(exc, lines, ("layers", i)) from None
+    try:
+        return build_workload(
+            header.name, layers, header.batch, header.precision, header.description, header.source
+        )
+    except GraphError as exc:
+        path: tuple[str | int, ...] = ("layers", exc.index, exc.field) if exc.index >= 0 else (
+            exc.field,
+        )
+        raise lines.error(str(exc), path) from None
+
+
+def load_workload(path: str | Path) -> Workload:
+    """Read ``workloads/<name>.yaml``."""
+    data, lines = load_yaml(path)
+    return workload_from_data(data, lines)
+
+
+def _layer_dict(layer: Layer) -> dict[str, Any]:
+    d = layer.model_dump(by_alias=True, exclude_defaults=True)
+    d = {"name": d.pop("name"), "op": layer.op, **d}
+    for k, v in list(d.items()):
+        if isinstance(v, tuple):
+            d[k] = v[0] if len(v) == 2 and v[0] == v[1] else list(v)
+    return d
+
+
+def workload_to_data(wl: Workload) -> dict[str, Any]:
+    out: dict[str, Any] = {"name": wl.name}
+    if wl.description:
+        out["description"] = wl.description
+    if wl.source:
+        out["source"] = wl.source
+    out["batch"] = wl.batch
+    if wl.precision:
+        out["precision"] = wl.precision
+    out["layers"] = [_layer_dict(layer) for layer in wl.layers]
+    return out
+
+
+def dump_workload(wl: Workload, path: str | Path | None = None) -> str:
+    """YAML text of a workload (written to ``path`` when given)."""
+    text = yaml.safe_dump(workload_to_data(wl), sort_keys=False, default_flow_style=None, width=100)
+    if path is not None:
+        try:
+            Path(path).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise SpecError(f"cannot write workload: {exc}", str(path)) from None
+    return text

@@ -1,0 +1,312 @@
+"""Layer descriptors and their shape math: MACs, parameters, activation sizes (per sample).
+
+Every layer is a frozen pydantic model, discriminated by ``op``. Batch size lives on the
+Workload, so counts here are per sample unless a method takes ``batch``.
+"""
+
+from __future__ import annotations
+
+import math
+from abc import abstractmethod
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from hwsim.precision import Precision
+
+Pair = tuple[int, int]
+
+
+def _pair(v: object) -> object:
+    if isinstance(v, int) and not isinstance(v, bool):
+        return (v, v)
+    return v
+
+
+class _LayerBase(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1)
+    inputs: list[str] | None = Field(
+        None, description="producer layer names ('input' = network input); default: previous"
+    )
+    precision: Precision | None = None
+
+    # Overridden by each op.
+    def macs(self) -> int:
+        """Multiply-accumulates per sample."""
+        return 0
+
+    def params(self) -> int:
+        """Stored parameters (weights + biases)."""
+        return 0
+
+    @abstractmethod
+    def input_elements(self) -> int:
+        """Activation elements read per sample (all activation operands)."""
+
+    @abstractmethod
+    def output_elements(self) -> int:
+        """Activation elements written per sample."""
+
+    def vector_ops(self) -> int:
+        """Element-wise ALU operations per sample (non-MAC work)."""
+        return 0
+
+
+class Conv2d(_LayerBase):
+    """2-D convolution (NCHW); groups=in_channels=out_channels makes it depthwise."""
+
+    op: Literal["conv2d"] = "conv2d"
+    in_channels: int = Field(gt=0)
+    out_channels: int = Field(gt=0)
+    kernel: Pair
+    stride: Pair = (1, 1)
+    padding: Pair = (0, 0)
+    dilation: Pair = (1, 1)
+    groups: int = Field(1, gt=0)
+    input_hw: Pair
+    bias: bool = False
+
+    _pairs = field_validator("kernel", "stride", "padding", "dilation", "input_hw", mode="before")(
+        _pair
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> Conv2d:
+        if min(self.kernel) <= 0 or min(self.stride) <= 0 or min(self.dilation) <= 0:
+            raise ValueError("kernel, stride and dilation must be positive")
+        if min(self.padding) < 0 or min(self.input_hw) <= 0:
+            raise ValueError("padding must be >= 0 and input_hw positive")
+        if self.in_channels % self.groups or self.out_channels % self.groups:
+            raise ValueError(
+                f"groups={self.groups} must divide in_channels={self.in_channels} "
+                f"and out_channels={self.out_channels}"
+            )
+        if min(self.output_hw) <= 0:
+            raise ValueError(f"kernel {self.kernel} does not fit input {self.input_hw}")
+        return self
+
+    @property
+    def output_hw(self) -> Pair:
+        """Output height and width, as PyTorch computes them (floor)."""
+        out = []
+        for i in range(2):
+            eff = self.dilation[i] * (self.kernel[i] - 1) + 1
+            out.append((self.input_hw[i] + 2 * self.padding[i] - eff) // self.stride[i] + 1)
+        return (out[0], out[1])
+
+    def macs(self) -> int:
+        p, q = self.output_hw
+        cpg = self.in_channels // self.groups
+        return self.out_channels * cpg * self.kernel[0] * self.kernel[1] * p * q
+
+    def params(self) -> int:
+        cpg = self.in_channels // self.groups
+        w = self.out_channels * cpg * self.kernel[0] * self.kernel[1]
+        return w + (self.out_channels if self.bias else 0)
+
+    def input_elements(self) -> int:
+        return self.in_channels * self.input_hw[0] * self.input_hw[1]
+
+    def output_elements(self) -> int:
+        p, q = self.output_hw
+        return self.out_channels * p * q
+
+
+class Linear(_LayerBase):
+    """Fully connected layer applied to ``tokens`` rows per sample (1 for a CNN classifier)."""
+
+    op: Literal["linear"] = "linear"
+    in_features: int = Field(gt=0)
+    out_features: int = Field(gt=0)
+    tokens: int = Field(1, gt=0)
+    bias: bool = True
+
+    def macs(self) -> int:
+        return self.tokens * self.in_features * self.out_features
+
+    def params(self) -> int:
+        return self.in_features * self.out_features + (self.out_features if self.bias else 0)
+
+    def input_elements(self) -> int:
+        return self.tokens * self.in_features
+
+    def output_elements(self) -> int:
+        return self.tokens * self.out_features
+
+
+class Matmul(_LayerBase):
+    """``count`` independent (m x k) @ (k x n) products per sample, both operands activations
+    (attention scores Q K^T and context A V). ``inputs`` are [left, right]."""
+
+    op: Literal["matmul"] = "matmul"
+    m: int = Field(gt=0)
+    k: int = Field(gt=0)
+    n: int = Field(gt=0)
+    count: int = Field(1, gt=0, description="independent products per sample, e.g. heads")
+
+    def macs(self) -> int:
+        return self.count * self.m * self.k * self.n
+
+    def input_elements(self) -> int:
+        return self.count * (self.m * self.k + self.k * self.n)
+
+    def output_elements(self) -> int:
+        return self.count * self.m * self.n
+
+
+class EmbeddingBag(_LayerBase):
+    """Embedding tables with pooled lookups (DLRM sparse features): a DRAM-bound gather."""
+
+    op: Literal["embedding_bag"] = "embedding_bag"
+    num_tables: int = Field(gt=0)
+    rows: int | list[int] = Field(description="rows per table (one value or one per table)")
+    dim: int = Field(gt=0)
+    lookups: int = Field(1, gt=0, description="rows gathered and summed per table per sample")
+
+    @model_validator(mode="after")
+    def _check(self) -> EmbeddingBag:
+        if isinstance(self.rows, list):
+            if len(self.rows) != self.num_tables:
+                raise ValueError(
+                    f"rows lists {len(self.rows)} tables, num_tables is {self.num_tables}"
+                )
+            if min(self.rows) <= 0:
+                raise ValueError("every table needs at least one row")
+        elif self.rows <= 0:
+            raise ValueError("rows must be positive")
+        return self
+
+    @property
+    def table_rows(self) -> list[int]:
+        return list(self.rows) if isinstance(self.rows, list) else [self.rows] * self.num_tables
+
+    def params(self) -> int:
+        return sum(self.table_rows) * self.dim
+
+    def gathered_elements(self) -> int:
+        """Embedding elements read per sample."""
+        return self.num_tables * self.lookups * self.dim
+
+    def input_elements(self) -> int:
+        return self.num_tables * self.lookups  # the indices
+
+    def output_elements(self) -> int:
+        return self.num_tables * self.dim
+
+    def vector_ops(self) -> int:
+        return self.num_tables * max(self.lookups - 1, 0) * self.dim  # pooling adds
+
+
+class Pool(_LayerBase):
+    """Max/average pooling; ``global: true`` pools the whole feature map."""
+
+    op: Literal["pool"] = "pool"
+    kind: Literal["max", "avg"] = "max"
+    channels: int = Field(gt=0)
+    input_hw: Pair
+    kernel: Pair | None = None
+    stride: Pair | None = None
+    padding: Pair = (0, 0)
+    global_: bool = Field(False, alias="global")
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    _pairs = field_validator("kernel", "stride", "padding", "input_hw", mode="before")(_pair)
+
+    @model_validator(mode="after")
+    def _check(self) -> Pool:
+        if not self.global_ and self.kernel is None:
+            raise ValueError("a pool needs 'kernel' unless global: true")
+        if min(self.output_hw) <= 0:
+            raise ValueError(f"pool kernel does not fit input {self.input_hw}")
+        return self
+
+    @property
+    def window(self) -> Pair:
+        return self.input_hw if self.global_ or self.kernel is None else self.kernel
+
+    @property
+    def output_hw(self) -> Pair:
+        if self.global_:
+            return (1, 1)
+        k = self.window
+        s = self.stride or k
+        return tuple(  # type: ignore[return-value]
+            (self.input_hw[i] + 2 * self.padding[i] - k[i]) // s[i] + 1 for i in range(2)
+        )
+
+    def input_elements(self) -> int:
+        return self.channels * self.input_hw[0] * self.input_hw[1]
+
+    def output_elements(self) -> int:
+        p, q = self.output_hw
+        return self.channels * p * q
+
+    def vector_ops(self) -> int:
+        return self.output_elements() * self.window[0] * self.window[1]
+
+
+#: ALU operations per element of each element-wise kind (counted from the formula: softmax is
+#: max, subtract, exp, sum, divide; layernorm is mean, subtract, square, sum, rsqrt, scale, shift;
+#: GELU's tanh approximation is about 8 operations).
+ELTWISE_OPS_PER_ELEMENT: dict[str, int] = {
+    "add": 1,
+    "mul": 1,
+    "relu": 1,
+    "sigmoid": 4,
+    "gelu": 8,
+    "softmax": 5,
+    "layernorm": 7,
+    "concat": 0,
+    "interaction": 2,
+    "pad": 0,
+}
+
+
+class Eltwise(_LayerBase):
+    """Element-wise op over a tensor of ``shape`` per sample (add, relu, softmax, layernorm...).
+
+    ``operands`` is how many input tensors of that shape it reads (2 for a residual add).
+    """
+
+    op: Literal["eltwise"] = "eltwise"
+    kind: Literal[
+        "add", "mul", "relu", "sigmoid", "gelu", "softmax", "layernorm", "concat", "interaction",
+        "pad",
+    ]
+    shape: list[int] = Field(min_length=1)
+    operands: int | None = Field(None, gt=0)
+
+    @field_validator("shape")
+    @classmethod
+    def _positive(cls, v: list[int]) -> list[int]:
+        if min(v) <= 0:
+            raise ValueError("shape entries must be positive")
+        return v
+
+    @property
+    def elements(self) -> int:
+        return math.prod(self.shape)
+
+    @property
+    def n_operands(self) -> int:
+        if self.operands is not None:
+            return self.operands
+        return 2 if self.kind in ("add", "mul") else 1
+
+    def input_elements(self) -> int:
+        return self.elements * self.n_operands
+
+    def output_elements(self) -> int:
+        return self.elements
+
+    def vector_ops(self) -> int:
+        return self.elements * ELTWISE_OPS_PER_ELEMENT[self.kind] * max(self.n_operands - 1, 1)
+
+
+Layer = Annotated[
+    Conv2d | Linear | Matmul | EmbeddingBag | Pool | Eltwise, Field(discriminator="op")
+]
+LAYER_TYPES: tuple[type[_LayerBase], ...] = (Conv2d, Linear, Matmul, EmbeddingBag, Pool, Eltwise)
+OPS: tuple[str, ...] = ("conv2d", "linear", "matmul", "embedding_bag", "pool", "eltwise")
