@@ -100,17 +100,24 @@ def validation_error(exc: ValidationError, lines: LineMap, prefix: PathKey = ())
     """Convert a pydantic ValidationError into one located SpecError (the first problem)."""
     errors = exc.errors()
     first = errors[0]
-    # pydantic inserts the tag of a discriminated union into loc; drop parts that are not keys.
-    loc: list[str | int] = list(prefix)
-    node_path = list(prefix)
-    for part in first["loc"]:
-        loc.append(part)
+    # Walk pydantic's location through the document: keys present in the YAML (and list
+    # indices) locate the line; a final key absent from the YAML is the missing field itself;
+    # other parts are discriminated-union tags that pydantic inserts, and are dropped.
+    node_path: list[str | int] = list(prefix)
+    field_path: list[str | int] = list(prefix)
+    parts = list(first["loc"])
+    if first.get("type") in ("union_tag_invalid", "union_tag_not_found"):
+        parts.append(str(first.get("ctx", {}).get("discriminator", "")).strip("'"))
+    for i, part in enumerate(parts):
         candidate = (*node_path, part)
         if candidate in lines.lines or isinstance(part, int):
             node_path.append(part)
+            field_path.append(part)
+        elif i == len(parts) - 1:
+            field_path.append(part)
     msg = first["msg"]
     if first.get("type") == "extra_forbidden":
         msg = "unknown field (check its spelling against the schema in the README)"
     more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
-    field_name = _dotted([p for p in node_path]) or _dotted(loc)
+    field_name = _dotted(field_path)
     return SpecError(msg + more, lines.file, lines.line_of(node_path), field_name or None)

@@ -94,12 +94,14 @@ def map_layer(
     objective: str = "latency",
     fixed_energy_j: float = 0.0,
     scaling: Scaling | None = None,
+    static_w: float = 0.0,
 ) -> Mapping:
     """Search tiles and order for ``nest`` on ``arch``; minimise latency, energy or EDP.
 
     ``compute_s`` is the array's compute time (tiling-independent, since tiles are multiples of
-    the unrolling) and ``fixed_energy_j`` the energy that does not depend on the tiling; both
-    let latency and EDP objectives trade DRAM traffic against exposed transfer time.
+    the unrolling), ``fixed_energy_j`` the energy that does not depend on the tiling and
+    ``static_w`` the static power charged over the latency; together they let each objective
+    trade DRAM traffic against exposed transfer time.
     """
     sc = scaling or Scaling()
     eb, pb = nest.elem_bytes, nest.psum_bytes
@@ -172,7 +174,7 @@ def map_layer(
     exposed = (tile_w + tile_i + tile_o * eb / pb) if overlap else np.zeros_like(tn)
     dram_s = moved.sum(axis=1) / bw
     lat = (np.maximum(compute_s, dram_s) if overlap else compute_s + dram_s) + exposed / bw
-    energy = fixed_energy_j + _traffic_energy_j(arch, useful, moved)
+    energy = fixed_energy_j + _traffic_energy_j(arch, useful, moved) + static_w * lat
     primary, secondary = {
         "latency": (lat, energy), "energy": (energy, lat), "edp": (lat * energy, energy),
     }[objective]

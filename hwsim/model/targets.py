@@ -25,8 +25,9 @@ def array_target(nest: LoopNest, arch: ArchSpec, objective: str, static_w: float
     array = ARRAY_MODELS[arch.kind](nest, arch)
     compute_s = array.cycles / arch.clock_hz
     mac_pj = arch.mac_pj(nest.precision)
-    fixed = array.macs * mac_pj * 1e-12 + static_w * compute_s
-    mapping = map_layer(nest, arch, compute_s, array.granule, objective, fixed)
+    fixed = array.macs * mac_pj * 1e-12
+    mapping = map_layer(nest, arch, compute_s, array.granule, objective, fixed,
+                        static_w=static_w)
     return mac_layer_cost(arch, array, mapping, nest.elem_bytes, nest.psum_bytes, mac_pj, static_w)
 
 

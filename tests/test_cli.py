@@ -1,0 +1,121 @@
+"""The hwsim command: outputs, and user errors that exit 2 with one located line."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from hwsim.cli import main
+from tests.conftest import ARCH_DIR, WORKLOAD_DIR
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_run_table(capsys):
+    code, out, err = run(capsys, "run", "--arch", "zhang_fpga15", "--workload", "alexnet")
+    assert code == 0, err
+    assert "TOTAL" in out and "conv1" in out and "energy breakdown" in out
+
+
+def test_run_json_schema(capsys):
+    code, out, _ = run(capsys, "run", "--arch", str(ARCH_DIR / "tpu_v1.yaml"),
+                       "--workload", str(WORKLOAD_DIR / "resnet18.yaml"), "--format", "json")
+    assert code == 0
+    data = json.loads(out)
+    required = {"latency_s", "cycles", "energy_j", "energy_breakdown_j", "macs", "dram_bytes",
+                "utilization"}
+    assert required <= set(data["totals"])
+    for layer in data["layers"]:
+        assert required | {"name", "bound"} <= set(layer)
+        assert sum(layer["energy_breakdown_j"].values()) == pytest.approx(layer["energy_j"])
+    t = data["totals"]
+    assert sum(t["energy_breakdown_j"].values()) == pytest.approx(t["energy_j"])
+    assert sum(lay["latency_s"] for lay in data["layers"]) == pytest.approx(t["latency_s"])
+    assert t["macs"] == pytest.approx(1.814e9, rel=1e-3)
+
+
+def test_run_csv_and_batch(capsys, tmp_path):
+    out_file = tmp_path / "r.csv"
+    code, _, _ = run(capsys, "run", "--arch", "gemmini", "--workload", "lenet5", "--batch", "4",
+                     "-o", str(out_file))
+    assert code == 0
+    rows = out_file.read_text().splitlines()
+    assert rows[0].startswith("name,op,precision,macs")
+    assert rows[-1].startswith("TOTAL")
+    total_macs = float(rows[-1].split(",")[3])
+    assert total_macs == 4 * 416_520
+
+
+def test_objectives_all_run(capsys):
+    for obj in ("latency", "energy", "edp"):
+        code, out, _ = run(capsys, "run", "--arch", "eyeriss", "--workload", "lenet5",
+                           "--objective", obj, "--format", "json")
+        assert code == 0
+        assert json.loads(out)["objective"] == obj
+
+
+def test_list_and_describe(capsys):
+    code, out, _ = run(capsys, "list")
+    assert code == 0 and "tpu_v1" in out and "resnet50" in out
+    code, out, _ = run(capsys, "describe", "resnet18")
+    assert code == 0 and "layer1.0.conv1" in out and "TOTAL" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [
+        (["run", "--arch", "no_such_arch", "--workload", "lenet5"], "no_such_arch"),
+        (["run", "--arch", "gemmini", "--workload", "nope.yaml"], "nope.yaml"),
+        (["run", "--arch", "gemmini", "--workload", "lenet5", "--batch", "0"], "batch"),
+    ],
+)
+def test_user_errors_exit_2(capsys, argv, needle):
+    code, out, err = run(capsys, *argv)
+    assert code == 2
+    assert needle in err
+    assert "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_bad_yaml_field_names_file_line_field(capsys, tmp_path):
+    text = (ARCH_DIR / "gemmini.yaml").read_text().replace("clock_mhz: 1000", "clock_mhz: -5")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text)
+    line = 1 + text.splitlines().index(next(ln for ln in text.splitlines()
+                                             if ln.startswith("clock_mhz")))
+    code, _, err = run(capsys, "run", "--arch", str(bad), "--workload", "lenet5")
+    assert code == 2
+    assert f"bad.yaml:{line}: field 'clock_mhz'" in err
+
+
+def test_impossible_hardware_exits_2(capsys, tmp_path):
+    text = (ARCH_DIR / "gemmini.yaml").read_text()
+    text = text.replace("capacity_kib: 256", "capacity_kib: 0.01")
+    bad = tmp_path / "tiny.yaml"
+    bad.write_text(text)
+    code, _, err = run(capsys, "run", "--arch", str(bad), "--workload", "resnet18")
+    assert code == 2
+    assert "fits" in err and "scratchpad" in err
+
+
+def test_unsupported_precision_exits_2(capsys, tmp_path):
+    wl = (WORKLOAD_DIR / "lenet5.yaml").read_text().replace("batch: 1", "batch: 1\nprecision: fp32")
+    p = tmp_path / "w.yaml"
+    p.write_text(wl)
+    code, _, err = run(capsys, "run", "--arch", "gemmini", "--workload", str(p))
+    assert code == 2 and "fp32" in err
+
+
+def test_console_script_entry_point():
+    """The installed `hwsim` command works as a subprocess and reports errors without tracebacks."""
+    r = subprocess.run([sys.executable, "-m", "hwsim.cli", "run", "--arch", "missing",
+                        "--workload", "lenet5"], capture_output=True, text=True)
+    assert r.returncode == 2
+    assert "Traceback" not in r.stderr
