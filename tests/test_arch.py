@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from hwsim.arch.energy import (
@@ -112,5 +114,5 @@ def test_tech_scaling_monotone():
     nodes = [180, 130, 90, 65, 45, 32, 28, 20, 16, 14, 10, 7]
     scales = [tech_scale(n) for n in nodes]
     assert tech_scale(45) == 1.0
-    assert all(a > b for a, b in zip(scales, scales[1:]))
+    assert all(a > b for a, b in itertools.pairwise(scales))
     assert wire_pj_per_bit_mm(7) <= wire_pj_per_bit_mm(28) <= wire_pj_per_bit_mm(65)

@@ -77,7 +77,7 @@ def test_list_and_describe(capsys):
     ],
 )
 def test_user_errors_exit_2(capsys, argv, needle):
-    code, out, err = run(capsys, *argv)
+    code, _out, err = run(capsys, *argv)
     assert code == 2
     assert needle in err
     assert "Traceback" not in err
