@@ -9,11 +9,16 @@ import argparse
 import sys
 from pathlib import Path
 
-from hwsim.arch.load import load_arch
+from hwsim.arch.load import arch_from_data, load_arch
+from hwsim.arch.spec import ArchSpec
 from hwsim.bundled import bundled_names, resolve
+from hwsim.compare import compare, rows_csv, rows_json, rows_table
 from hwsim.errors import HwsimError
 from hwsim.model.evaluate import OBJECTIVES, evaluate
+from hwsim.overrides import apply_sets
+from hwsim.sparsity.spec import parse_sparsity
 from hwsim.workload.io import load_workload
+from hwsim.yamlio import load_yaml
 
 
 def _write(text: str, out: str | None) -> None:
@@ -39,10 +44,23 @@ def _fmt_for(out: str | None, fmt: str | None) -> str:
     return "table"
 
 
+def _arch(spec: str, sets: list[str] | None) -> ArchSpec:
+    """Load an arch by path or bundled name, applying ``--set`` overrides."""
+    path = resolve(spec, "arch_configs")
+    if not sets:
+        return load_arch(path)
+    data, lines = load_yaml(path)
+    if not isinstance(data, dict):
+        raise lines.error("an accelerator spec must be a YAML mapping")
+    return arch_from_data(apply_sets(data, sets), lines)
+
+
 def cmd_run(args: argparse.Namespace) -> int:
-    arch = load_arch(resolve(args.arch, "arch_configs"))
+    arch = _arch(args.arch, args.set)
     wl = load_workload(resolve(args.workload, "workloads"))
-    report = evaluate(wl, arch, objective=args.objective, batch=args.batch)
+    spec = parse_sparsity(args.sparsity) if args.sparsity else None
+    report = evaluate(wl, arch, objective=args.objective, batch=args.batch, sparsity=spec,
+                      level=args.level)
     fmt = _fmt_for(args.output, args.format)
     if fmt == "json":
         text = report.to_json()
@@ -50,6 +68,17 @@ def cmd_run(args: argparse.Namespace) -> int:
         text = report.to_csv()
     else:
         text = report.table(max_rows=None if args.all_layers or args.output else 60)
+    _write(text, args.output)
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    archs = [_arch(a, args.set) for a in args.arch]
+    wl = load_workload(resolve(args.workload, "workloads"))
+    specs = [parse_sparsity(s) for s in args.sparsity]
+    rows = compare(wl, archs, specs, objective=args.objective, batch=args.batch)
+    fmt = _fmt_for(args.output, args.format)
+    text = {"json": rows_json, "csv": rows_csv}.get(fmt, lambda r: rows_table(r, wl.name))(rows)
     _write(text, args.output)
     return 0
 
@@ -119,7 +148,25 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--format", choices=("table", "json", "csv"), default=None)
     run.add_argument("-o", "--output", default=None, help="write to FILE instead of stdout")
     run.add_argument("--all-layers", action="store_true", help="print every layer in the table")
+    run.add_argument("--sparsity", default=None, metavar="PATTERN[:k=v,...]",
+                     help="override every layer's sparsity, e.g. block:size=4x4,sparsity=0.75")
+    run.add_argument("--level", type=int, default=0, help="level of a nested pattern (0=densest)")
+    run.add_argument("--set", action="append", metavar="PATH=VALUE",
+                     help="override an arch field, e.g. sparsity.skip=unstructured")
     run.set_defaults(func=cmd_run)
+
+    cmp_ = sub.add_parser("compare", help="speedup and energy saving of sparsity patterns")
+    cmp_.add_argument("--arch", required=True, action="append", help="repeat for several")
+    cmp_.add_argument("--workload", required=True)
+    cmp_.add_argument("--sparsity", action="append", default=[], metavar="PATTERN[:k=v,...]",
+                      help="repeat for several patterns; nested patterns give every level")
+    cmp_.add_argument("--batch", type=int, default=None)
+    cmp_.add_argument("--objective", choices=OBJECTIVES, default="latency")
+    cmp_.add_argument("--format", choices=("table", "json", "csv"), default=None)
+    cmp_.add_argument("-o", "--output", default=None)
+    cmp_.add_argument("--set", action="append", metavar="PATH=VALUE",
+                      help="override a field of every arch")
+    cmp_.set_defaults(func=cmd_compare)
 
     ls = sub.add_parser("list", help="bundled accelerators and workloads")
     ls.set_defaults(func=cmd_list)

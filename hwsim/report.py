@@ -38,11 +38,14 @@ class LayerResult:
     skipped_macs: float = 0.0
     metadata_bytes: float = 0.0
     imbalance: float = 1.0
+    input_density: float = 1.0
+    sparsity: str = "dense"
+    note: str = ""
     mapping: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def from_cost(cls, layer: Layer, precision: str, cost: LayerCost, clock_hz: float
-                  ) -> LayerResult:
+    def from_cost(cls, layer: Layer, precision: str, cost: LayerCost, clock_hz: float,
+                  sparsity: str = "dense") -> LayerResult:
         return cls(
             name=layer.name,
             op=layer.op,
@@ -57,7 +60,14 @@ class LayerResult:
             utilization=cost.utilization,
             bound=cost.bound,
             compute_cycles=cost.compute_cycles,
-            effective_macs=cost.macs,
+            density=cost.density,
+            effective_macs=cost.macs if cost.effective_macs is None else cost.effective_macs,
+            skipped_macs=cost.skipped_macs,
+            metadata_bytes=cost.metadata_bytes,
+            imbalance=cost.imbalance,
+            input_density=cost.input_density,
+            sparsity=sparsity,
+            note=cost.note,
             mapping=dict(cost.mapping),
         )
 

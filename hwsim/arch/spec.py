@@ -79,6 +79,34 @@ class EnergyOverrides(_Strict):
     source: str = ""
 
 
+class OperandFormat(_Strict):
+    """How an operand is stored in DRAM and buffers (compression: traffic down, metadata up)."""
+
+    format: Literal["dense", "bitmap", "csr", "csc", "rle", "coo", "nm", "bcsr"] = "dense"
+    block: tuple[int, int] = Field((4, 4), description="bcsr block (rows, cols)")
+    run_bits: int = Field(4, gt=0, le=16, description="rle run-length field width")
+
+
+class SparsitySupport(_Strict):
+    """What the hardware does with zeros (DESIGN.md: compression, gating, skipping, imbalance).
+
+    ``skip`` names the weight-sparsity granularity the array can exploit for time: ``none``;
+    ``unstructured`` (each lane skips its own zeros, lockstep lanes wait for the busiest);
+    ``nm`` (n:m groups along the reduction, at most m/n faster, only if every group conforms);
+    ``block`` (empty tiles of ``block`` rows x cols skipped; default: the array's own tile).
+    ``gating`` stops a MAC whose operand is zero from toggling: energy, not time.
+    """
+
+    weights: OperandFormat = OperandFormat()
+    inputs: OperandFormat = OperandFormat()
+    gating: bool = False
+    skip: Literal["none", "unstructured", "nm", "block"] = "none"
+    nm: tuple[int, int] = (2, 4)
+    block: tuple[int, int] | None = None
+    skip_inputs: bool = Field(False, description="zero activations skipped (Cnvlutin-style)")
+    source: str = ""
+
+
 class FpgaCompute(_Strict):
     """Loop-unrolled PE array (e.g. Zhang FPGA'15: Tm x Tn multipliers feeding adder trees)."""
 
@@ -133,6 +161,7 @@ class ArchSpec(_Strict):
     buffers: list[BufferSpec] = Field(min_length=1)
     interconnect: InterconnectSpec = InterconnectSpec()
     static_power_w: float = Field(0.0, ge=0, description="chip leakage + clock tree, W")
+    sparsity: SparsitySupport = SparsitySupport()
     energy: EnergyOverrides = EnergyOverrides()
     sources: dict[str, str] = Field(default_factory=dict)
 

@@ -23,6 +23,8 @@ class ArrayCost:
     rf_accesses: float
     hop_bits: float
     granule: dict[str, int]
+    lanes: int = 1  # weight-matrix rows (output channels) processed in lockstep
+    skip_tile: tuple[int, int] = (1, 1)  # weight-matrix tile (rows, cols) handled at once
 
     @property
     def utilization(self) -> float:

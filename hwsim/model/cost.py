@@ -16,6 +16,7 @@ from hwsim.model.array import ArrayCost
 from hwsim.model.dram import access_energy_j
 from hwsim.model.interconnect import hop_energy_j
 from hwsim.model.mapper import Mapping
+from hwsim.model.sparse import DENSE, SparseEffect
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,13 @@ class LayerCost:
     compute_cycles: float
     utilization: float
     mapping: dict[str, object] = field(default_factory=dict)
+    density: float = 1.0
+    input_density: float = 1.0
+    effective_macs: float | None = None  # MACs with both operands nonzero (None: = macs)
+    skipped_macs: float = 0.0
+    metadata_bytes: float = 0.0
+    imbalance: float = 1.0
+    note: str = ""
 
     @property
     def energy_j(self) -> float:
@@ -42,7 +50,7 @@ def energy_keys(arch: ArchSpec) -> list[str]:
     """Energy components reported for ``arch``, in a stable order."""
     keys = ["mac", "alu", "register_file"]
     keys += [b.name for b in arch.buffers if not b.per_pe]
-    return [*keys, "interconnect", "dram", "static"]
+    return [*keys, "interconnect", "dram", "metadata", "static"]
 
 
 def empty_breakdown(arch: ArchSpec) -> dict[str, float]:
@@ -64,9 +72,11 @@ def combine_latency(
 
 def mac_layer_cost(
     arch: ArchSpec, array: ArrayCost, mapping: Mapping, elem_bytes: float, psum_bytes: float,
-    mac_pj: float, static_w: float,
+    mac_pj: float, static_w: float, eff: SparseEffect = DENSE,
 ) -> LayerCost:
-    """Assemble latency and energy of a MAC layer from its array activity and DRAM mapping."""
+    """Assemble latency and energy of a MAC layer from its array activity (with sparsity already
+    applied) and DRAM mapping. ``eff`` says which MACs were issued and toggled, and which share
+    of the weight/input bytes is format metadata (charged to the 'metadata' component)."""
     clk = arch.clock_hz
     bw = arch.dram.bandwidth_gbps * 1e9
     compute_s = array.cycles / clk
@@ -95,7 +105,7 @@ def mac_layer_cost(
     latency, bound = combine_latency(arch, compute_s, dram_s, buffer_s, mapping.exposed_bytes / bw)
 
     e = empty_breakdown(arch)
-    e["mac"] = array.macs * mac_pj * 1e-12
+    e["mac"] = array.macs * eff.issued * eff.toggling * mac_pj * 1e-12
     rf = [b for b in arch.buffers if b.per_pe]
     if rf and array.rf_accesses:
         rf_pj = arch.read_pj_per_bit(rf[0])
@@ -106,8 +116,12 @@ def mac_layer_cost(
         e[buf.name] = (reads[buf.name] * 8 * arch.read_pj_per_bit(buf)
                        + writes[buf.name] * 8 * arch.write_pj_per_bit(buf)) * 1e-12
     e["interconnect"] = hop_energy_j(array.hop_bits, arch)
-    e["dram"] = access_energy_j(dram_bytes, arch.dram)
+    meta = (mapping.dram_bytes["weights"] * eff.weight_meta_share
+            + mapping.dram_bytes["inputs"] * eff.input_meta_share)
+    e["dram"] = access_energy_j(dram_bytes - meta, arch.dram)
+    e["metadata"] = access_energy_j(meta, arch.dram)
     e["static"] = static_w * latency
+    useful = array.macs * eff.useful
     return LayerCost(
         latency_s=latency,
         compute_s=compute_s,
@@ -117,6 +131,13 @@ def mac_layer_cost(
         dram_bytes=dram_bytes,
         macs=array.macs,
         compute_cycles=array.cycles,
-        utilization=array.utilization,
+        utilization=useful / (array.cycles * array.num_pes) if array.cycles else 0.0,
         mapping={"order": mapping.order, "tile": mapping.tile, "candidates": mapping.candidates},
+        density=eff.density,
+        input_density=eff.input_density,
+        effective_macs=useful,
+        skipped_macs=array.macs * (1.0 - eff.issued),
+        metadata_bytes=meta,
+        imbalance=eff.imbalance,
+        note=eff.note,
     )

@@ -53,4 +53,7 @@ def fpga_array(nest: LoopNest, arch: ArchSpec) -> ArrayCost:
         rf_accesses=0.0,  # DSP pipeline registers are inside the DSP's MAC energy
         hop_bits=hop_bits,
         granule={d: u for d, u in comp.unroll.items()},
+        lanes=comp.unroll.get("K", 1),
+        skip_tile=(comp.unroll.get("K", 1),
+                   comp.unroll.get("C", 1) * comp.unroll.get("R", 1) * comp.unroll.get("S", 1)),
     )

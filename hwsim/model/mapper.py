@@ -28,8 +28,8 @@ ORDERS = ("output_stationary", "weight_stationary", "input_stationary")
 TILED = ("N", "K", "C", "P", "Q")
 #: Candidates whose objective is within this fraction of the best count as ties and are decided
 #: by the secondary objective (energy for latency, latency for energy): a compute-bound layer
-#: hides any tiling, and the mapper should then pick the one that moves the fewest bytes.
-TIE_TOLERANCE = 0.01
+#: hides any tiling, and the mapper then picks the one that moves the fewest bytes.
+TIE_TOLERANCE = 1e-9
 _STEPS = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024)
 
 
@@ -171,7 +171,12 @@ def map_layer(
     moved = useful / effs[None]
     bw = arch.dram.bandwidth_gbps * 1e9
     overlap = all(b.double_buffered for b in arch.buffers if not b.per_pe)
-    exposed = (tile_w + tile_i + tile_o * eb / pb) if overlap else np.zeros_like(tn)
+    # A double-buffered pipeline cannot hide the first tiles in and the last tile out. It can
+    # start on a small first tile whatever the steady-state tiling, so the exposed transfer is
+    # the smallest feasible tile set: a per-layer constant, which keeps latency monotone in
+    # bandwidth and lets compute-bound tilings tie (and be decided by energy).
+    exposed_all = tile_w + tile_i + tile_o * eb / pb
+    exposed = float(exposed_all[feasible].min()) if overlap else 0.0
     dram_s = moved.sum(axis=1) / bw
     lat = (np.maximum(compute_s, dram_s) if overlap else compute_s + dram_s) + exposed / bw
     energy = fixed_energy_j + _traffic_energy_j(arch, useful, moved) + static_w * lat
@@ -194,7 +199,7 @@ def map_layer(
         order=order,
         dram_bytes=moved_b,
         dram_useful_bytes=useful_b,
-        exposed_bytes=float(exposed[idx]),
+        exposed_bytes=exposed,
         buffer_fill_bytes={"weights": useful_b["weights"], "inputs": useful_b["inputs"],
                            "outputs": spill_i / 2.0},
         tile_bytes={op: float(t[idx]) for op, t in tiles.items()},

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import networkx as nx
+import numpy as np
 
 from hwsim.workload.layers import Eltwise, EmbeddingBag, Layer, Matmul
 
@@ -23,6 +24,8 @@ class Workload:
     description: str = ""
     source: str = ""
     graph: nx.DiGraph = field(default_factory=nx.DiGraph, compare=False, repr=False)
+    masks: dict[str, np.ndarray] = field(default_factory=dict, compare=False, repr=False)
+    masks_file: str | None = None
 
     def __iter__(self) -> Iterator[Layer]:
         return iter(self.layers)
@@ -48,14 +51,12 @@ class Workload:
         return sum(layer.params() for layer in self.layers)
 
     def with_batch(self, batch: int) -> Workload:
-        return build_workload(
-            self.name, self.layers, batch, self.precision, self.description, self.source
-        )
+        return build_workload(self.name, self.layers, batch, self.precision, self.description,
+                              self.source, self.masks, self.masks_file)
 
     def with_layers(self, layers: list[Layer] | tuple[Layer, ...]) -> Workload:
-        return build_workload(
-            self.name, layers, self.batch, self.precision, self.description, self.source
-        )
+        return build_workload(self.name, layers, self.batch, self.precision, self.description,
+                              self.source, self.masks, self.masks_file)
 
 
 def resolved_inputs(layers: list[Layer] | tuple[Layer, ...]) -> list[list[str]]:
@@ -98,6 +99,8 @@ def build_workload(
     precision: str | None = None,
     description: str = "",
     source: str = "",
+    masks: dict[str, np.ndarray] | None = None,
+    masks_file: str | None = None,
 ) -> Workload:
     """Check names, edges and shapes, and build the Workload graph.
 
@@ -136,4 +139,5 @@ def build_workload(
             if src != INPUT:
                 g.add_edge(src, layer.name)
         seen[layer.name] = layer
-    return Workload(name, tuple(layers), batch, precision, description, source, g)
+    return Workload(name, tuple(layers), batch, precision, description, source, g,
+                    dict(masks or {}), masks_file)

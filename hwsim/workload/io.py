@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
@@ -25,7 +26,24 @@ class _WorkloadHeader(BaseModel):
     source: str = ""
     batch: int = Field(1, gt=0)
     precision: Precision | None = None
+    masks: str | None = Field(None, description=".npz of weight masks, one key per layer name")
     layers: list[dict[str, Any]] = Field(min_length=1)
+
+
+def load_masks(path: Path, lines: LineMap, layer_names: list[str]) -> dict[str, np.ndarray]:
+    """Boolean masks from an .npz (key = layer name); nonzero entries are kept weights."""
+    if not path.exists():
+        raise lines.error(f"mask file {path} not found", ("masks",))
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            masks = {k: np.asarray(npz[k]) != 0 for k in npz.files}
+    except (OSError, ValueError) as exc:
+        raise lines.error(f"cannot read mask file {path}: {exc}", ("masks",)) from None
+    unknown = sorted(set(masks) - set(layer_names))
+    if unknown:
+        raise lines.error(f"mask file {path.name} has keys that are no layer: {unknown[:5]}",
+                          ("masks",))
+    return masks
 
 
 def workload_from_data(data: Any, lines: LineMap) -> Workload:
@@ -39,9 +57,17 @@ def workload_from_data(data: Any, lines: LineMap) -> Workload:
             layers.append(_LAYER.validate_python(raw))
         except ValidationError as exc:
             raise validation_error(exc, lines, ("layers", i)) from None
+    masks: dict[str, np.ndarray] = {}
+    masks_file = None
+    if header.masks:
+        base = Path(lines.file).parent if lines.file and lines.file != "<string>" else Path()
+        masks_path = base / header.masks
+        masks = load_masks(masks_path, lines, [layer.name for layer in layers])
+        masks_file = header.masks
     try:
         return build_workload(
-            header.name, layers, header.batch, header.precision, header.description, header.source
+            header.name, layers, header.batch, header.precision, header.description,
+            header.source, masks, masks_file,
         )
     except GraphError as exc:
         path: tuple[str | int, ...] = ("layers", exc.index, exc.field) if exc.index >= 0 else (
@@ -74,6 +100,8 @@ def workload_to_data(wl: Workload) -> dict[str, Any]:
     out["batch"] = wl.batch
     if wl.precision:
         out["precision"] = wl.precision
+    if wl.masks_file:
+        out["masks"] = wl.masks_file
     out["layers"] = [_layer_dict(layer) for layer in wl.layers]
     return out
 

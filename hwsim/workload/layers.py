@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from hwsim.precision import Precision
+from hwsim.sparsity.spec import Pattern
 
 Pair = tuple[int, int]
 
@@ -31,6 +32,9 @@ class _LayerBase(BaseModel):
         None, description="producer layer names ('input' = network input); default: previous"
     )
     precision: Precision | None = None
+    sparsity: Pattern | None = Field(
+        None, description="weight/activation sparsity of this layer (see hwsim.sparsity.spec)"
+    )
 
     # Overridden by each op.
     def macs(self) -> int:

@@ -1,0 +1,127 @@
+"""The four ways sparsity changes cost (DESIGN.md), in one place for every array target.
+
+* compression: an operand stored in a sparse format moves (values + metadata) / dense bytes;
+* gating: MACs with a zero operand do not toggle: energy falls, time does not;
+* skipping: only at the granularity the hardware supports (``arch.sparsity.skip``);
+* imbalance: lanes in lockstep wait for the one with the most nonzeros.
+Skipping never makes a layer slower than dense: hardware falls back to the dense schedule.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from hwsim.arch.spec import ArchSpec
+from hwsim.model.array import ArrayCost
+from hwsim.model.loopnest import LoopNest
+from hwsim.sparsity.formats import MatrixStats, size_factor, storage_bits
+from hwsim.sparsity.profile import SparsityProfile, expected_max_binomial
+
+
+@dataclass(frozen=True)
+class SparseEffect:
+    """Multipliers a sparsity profile applies to a dense layer on one target."""
+
+    density: float = 1.0  # weights
+    input_density: float = 1.0
+    work: float = 1.0  # compute time relative to dense (skipping x imbalance)
+    issued: float = 1.0  # fraction of dense MACs the array still issues
+    toggling: float = 1.0  # fraction of issued MACs that switch (gating)
+    imbalance: float = 1.0
+    weight_size: float = 1.0  # stored size relative to dense (compression)
+    input_size: float = 1.0
+    weight_meta_share: float = 0.0  # metadata share of the stored weight bytes
+    input_meta_share: float = 0.0
+    note: str = ""
+
+    @property
+    def useful(self) -> float:
+        """Fraction of dense MACs whose operands are both nonzero."""
+        return self.density * self.input_density
+
+
+DENSE = SparseEffect()
+
+
+def sparse_effect(profile: SparsityProfile | None, arch: ArchSpec, nest: LoopNest,
+                  array: ArrayCost) -> SparseEffect:
+    """What ``profile`` does to ``nest`` on ``arch`` (whose dense activity is ``array``)."""
+    if profile is None or profile.is_dense:
+        return DENSE
+    sup = arch.sparsity
+    dw, di = profile.weight_density, profile.input_density
+    bits = nest.elem_bytes * 8
+    work, issued, imb, notes = 1.0, 1.0, 1.0, []
+
+    if dw < 1.0 and sup.skip == "unstructured":
+        imb = profile.imbalance(array.lanes)
+        issued, work = dw, dw * imb
+        notes.append(f"skips zero weights, {array.lanes} lockstep lanes wait for the busiest")
+    elif dw < 1.0 and sup.skip == "nm":
+        n, m = sup.nm
+        if profile.conforms(n, m):
+            issued = work = n / m
+            notes.append(f"{n}:{m} hardware: {m / n:.0f}x on the reduction")
+        else:
+            notes.append(f"not {n}:{m}-conformant ({profile.nm_conformance(n, m):.1%} of "
+                         "groups fit): runs dense")
+    elif dw < 1.0 and sup.skip == "block":
+        bh, bw = sup.block or array.skip_tile
+        occ = profile.occupancy(bh, bw)
+        issued = work = occ
+        notes.append(f"skips empty {bh}x{bw} tiles ({occ:.1%} occupied)")
+    elif dw < 1.0:
+        notes.append("no weight skipping in this hardware")
+
+    if di < 1.0 and sup.skip_inputs:
+        seg = nest.C * nest.R * nest.S
+        imb_i = expected_max_binomial(seg, di, array.lanes) / (seg * di)
+        issued *= di
+        work *= di * imb_i
+        imb *= imb_i
+        notes.append("skips zero activations")
+    if work > 1.0:
+        notes.append("imbalance would exceed dense: falls back to dense")
+    work = min(work, 1.0)
+    toggling = min(1.0, dw * di / issued) if sup.gating and issued > 0 else 1.0
+
+    w_size, w_meta = 1.0, 0.0
+    if sup.weights.format != "dense" and not nest.weights_are_activations and dw < 1.0:
+        v, m = profile.storage_bits(sup.weights.format, bits, sup.weights.block,
+                                    sup.weights.run_bits)
+        w_size = (v + m) / (profile.rows * profile.cols * bits)
+        w_meta = m / (v + m) if v + m else 0.0
+    i_size, i_meta = 1.0, 0.0
+    if sup.inputs.format != "dense" and di < 1.0:
+        rows, cols = nest.G * nest.N * nest.C, nest.H * nest.W
+        bh, bw = sup.inputs.block
+        occ = (1 - (1 - di) ** (bh * bw)) * -(-rows // bh) * -(-cols // bw)
+        st = MatrixStats(rows, cols, di * rows * cols, occ, sup.inputs.block)
+        i_size = size_factor(sup.inputs.format, st, bits, sup.inputs.run_bits)
+        v, m = storage_bits(sup.inputs.format, st, bits, sup.inputs.run_bits)
+        i_meta = m / (v + m) if v + m else 0.0
+    return SparseEffect(dw, di, work, issued, toggling, imb, w_size, i_size, w_meta, i_meta,
+                        "; ".join(notes))
+
+
+def apply_effect(array: ArrayCost, eff: SparseEffect) -> ArrayCost:
+    """The array's activity once skipping and compression act on it."""
+    if eff is DENSE:
+        return array
+    reads = dict(array.buffer_reads)
+    writes = dict(array.buffer_writes)
+    # Compressed operands are read as their compressed stream (values + metadata); dense-stored
+    # ones are read whole, zeros included, and zero-checked in the PE.
+    reads["weights"] = reads.get("weights", 0.0) * eff.weight_size
+    reads["inputs"] = reads.get("inputs", 0.0) * eff.input_size
+    reads["outputs"] = reads.get("outputs", 0.0) * eff.issued
+    writes["outputs"] = writes.get("outputs", 0.0) * eff.issued
+    return dataclasses.replace(
+        array,
+        cycles=array.cycles * eff.work,
+        buffer_reads=reads,
+        buffer_writes=writes,
+        rf_accesses=array.rf_accesses * eff.issued,
+        hop_bits=array.hop_bits * eff.issued,
+    )

@@ -1,0 +1,2 @@
+"""Sparsity: pattern specs, mask generation, statistics (profiles), storage formats, and the
+channel-pruning graph transform."""

@@ -1,0 +1,69 @@
+"""Which sparsity each layer has: the CLI override, the layer's own spec, or its real mask."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from hwsim.errors import HwsimError
+from hwsim.model.loopnest import LoopNest
+from hwsim.sparsity.profile import SparsityProfile
+from hwsim.sparsity.spec import Channel, Dense, Nested
+from hwsim.workload.layers import Conv2d, Layer, Linear
+
+
+def weight_matrix_shape(layer: Layer) -> tuple[int, int, int] | None:
+    """(rows, cols, R*S) of the layer's weight matrix, or None if it has no static weights."""
+    if isinstance(layer, Conv2d):
+        rs = layer.kernel[0] * layer.kernel[1]
+        return layer.out_channels, layer.in_channels // layer.groups * rs, rs
+    if isinstance(layer, Linear):
+        return layer.out_features, layer.in_features, 1
+    return None
+
+
+def resolve_spec(layer: Layer, override: object | None, level: int = 0) -> object | None:
+    """The pattern that applies to ``layer``: the override (for layers with weights, and for
+    activation sparsity of any MAC layer), else the layer's own; nested specs give ``level``."""
+    spec = layer.sparsity
+    if override is not None:
+        spec = override if weight_matrix_shape(layer) is not None else _act_only(override)
+    if isinstance(spec, Nested):
+        spec = spec.level(min(level, len(spec.levels) - 1))
+    return spec
+
+
+def _act_only(spec: object) -> object | None:
+    act = getattr(spec, "act", 0.0)
+    return Dense(act=act) if act > 0 else None
+
+
+def layer_profile(layer: Layer, nest: LoopNest, spec: object | None,
+                  mask: np.ndarray | None) -> SparsityProfile | None:
+    """The layer's SparsityProfile (None when dense)."""
+    shape = weight_matrix_shape(layer)
+    act = float(getattr(spec, "act", 0.0) or 0.0)
+    if mask is not None and shape is not None:
+        rows, cols, rs = shape
+        if mask.size != rows * cols:
+            raise HwsimError(f"mask for layer '{layer.name}' has shape {mask.shape}, expected "
+                             f"{rows} x {cols} weights (e.g. {_torch_shape(layer)})")
+        return SparsityProfile(rows, cols, rs, spec=spec or Dense(),
+                               mask=mask.reshape(rows, cols), input_density=1.0 - act,
+                               from_mask=True)
+    if spec is None or (getattr(spec, "pattern", "dense") == "dense" and act == 0.0):
+        return None
+    if isinstance(spec, Channel):
+        spec = Dense(act=act)  # the layer is already smaller; only activations remain
+    if shape is None:  # matmul: both operands are activations
+        return SparsityProfile(nest.K, nest.C, 1, spec=Dense(), input_density=1.0 - act)
+    rows, cols, rs = shape
+    return SparsityProfile(rows, cols, rs, spec=spec, input_density=1.0 - act)
+
+
+def _torch_shape(layer: Layer) -> str:
+    if isinstance(layer, Conv2d):
+        return (f"[{layer.out_channels}, {layer.in_channels // layer.groups}, "
+                f"{layer.kernel[0]}, {layer.kernel[1]}]")
+    if isinstance(layer, Linear):
+        return f"[{layer.out_features}, {layer.in_features}]"
+    return "?"
