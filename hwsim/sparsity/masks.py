@@ -23,7 +23,7 @@ from hwsim.sparsity.spec import (
 
 def _keep_top(scores: np.ndarray, density: float) -> np.ndarray:
     """True for the round(density * size) highest scores (exact count)."""
-    k = int(round(density * scores.size))
+    k = round(density * scores.size)
     mask = np.zeros(scores.size, dtype=bool)
     if k > 0:
         mask[np.argpartition(-scores.ravel(), k - 1)[:k]] = True
@@ -54,7 +54,7 @@ def _gs_mask(rows: int, cols: int, density: float, group: int,
     bank c mod group)."""
     g = max(1, min(group, cols))
     per_bank = -(-cols // g)
-    k = int(round(density * cols / g))
+    k = round(density * cols / g)
     scores = rng.random((rows, per_bank, g))
     # Columns beyond ``cols`` (padding of the last bank row) must never be chosen.
     pad = np.arange(per_bank * g).reshape(per_bank, g) >= cols
@@ -68,7 +68,7 @@ def _small_world_mask(rows: int, cols: int, density: float, rewire: float,
     """Each output row connects to the k = density*cols columns nearest its own position on a
     ring (local clustering); each edge is rewired to a random column with probability
     ``rewire`` (Watts & Strogatz, Nature 1998). Every row keeps exactly k edges."""
-    k = max(1, int(round(density * cols)))
+    k = max(1, round(density * cols))
     centre = (np.arange(rows) + 0.5) * cols / rows
     offsets = np.arange(k) - (k - 1) / 2.0
     targets = np.floor(centre[:, None] + offsets[None, :]).astype(np.int64) % cols
