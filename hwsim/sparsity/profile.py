@@ -84,7 +84,14 @@ class SparsityProfile:
 
     @property
     def _gs_density(self) -> float:
-        return self.spec.weight_density  # type: ignore[attr-defined]
+        """Balanced patterns hold a whole number of nonzeros per bank and row, so the density
+        is quantised to multiples of group / cols when the group is known."""
+        g = getattr(self.spec, "group", 0)
+        d = self.spec.weight_density  # type: ignore[attr-defined]
+        if not g:
+            return d
+        per_bank = -(-self.cols // g)
+        return round(d * self.cols / g) / per_bank
 
     @cached_property
     def _mask(self) -> np.ndarray:
