@@ -119,3 +119,44 @@ def test_console_script_entry_point():
                         "--workload", "lenet5"], capture_output=True, text=True)
     assert r.returncode == 2
     assert "Traceback" not in r.stderr
+
+
+def test_run_with_sparsity_and_set(capsys):
+    code, out, err = run(capsys, "run", "--arch", "tpu_v1", "--workload", "resnet18",
+                         "--sparsity", "nm:n=2,m=4", "--set", "sparsity.skip=nm",
+                         "--format", "json")
+    assert code == 0, err
+    data = json.loads(out)
+    convs = [lay for lay in data["layers"] if lay["op"] == "conv2d"]
+    assert all(lay["density"] == pytest.approx(0.5) for lay in convs)
+    assert data["totals"]["skipped_macs"] > 0
+
+
+def test_compare_table_and_json(capsys, tmp_path):
+    code, out, err = run(capsys, "compare", "--arch", "gemmini", "--arch", "zhang_fpga15",
+                         "--workload", "lenet5", "--sparsity", "channel:sparsity=0.5",
+                         "--sparsity", "nested:levels=[0.5,0.9]")
+    assert code == 0, err
+    assert "speedup" in out and "nested 50%/90% @ 90%" in out
+    p = tmp_path / "c.json"
+    code, _, _ = run(capsys, "compare", "--arch", "gemmini", "--workload", "lenet5",
+                     "--sparsity", "channel:sparsity=0.5", "-o", str(p))
+    rows = json.loads(p.read_text())
+    assert [r["pattern"] for r in rows] == ["dense", "channel"]
+    assert rows[0]["speedup"] == 1.0 and rows[1]["speedup"] > 1.0
+    assert rows[1]["density"] < 0.5  # both dimensions of inner layers shrink
+
+
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [
+        (["run", "--arch", "gemmini", "--workload", "lenet5", "--sparsity", "blok:sparsity=0.5"],
+         "unknown pattern"),
+        (["run", "--arch", "gemmini", "--workload", "lenet5", "--set", "compute.rows=-1"],
+         "compute.rows"),
+        (["run", "--arch", "gemmini", "--workload", "lenet5", "--set", "nonsense"], "--set"),
+    ],
+)
+def test_sparsity_user_errors(capsys, argv, needle):
+    code, _, err = run(capsys, *argv)
+    assert code == 2 and needle in err and "Traceback" not in err

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -78,8 +79,9 @@ def test_expected_max_binomial_against_simulation():
     assert expected_max_binomial(100, 0.1, 1) == pytest.approx(10.0)
 
 
-@pytest.mark.parametrize("text", PATTERNS + ["small_world:sparsity=0.9",
-                                             "nm:n=2,m=4,granularity=kernel"])
+@pytest.mark.parametrize(
+    "text", [*PATTERNS, "small_world:sparsity=0.9", "nm:n=2,m=4,granularity=kernel"]
+)
 def test_masks_are_deterministic_and_hit_density(text):
     spec = parse_sparsity(text)
     a = generate_mask(spec, 128, 576, rs=9)
@@ -103,7 +105,7 @@ def test_nm_masks_conform_and_gs_is_balanced():
 def test_nested_masks_are_subsets():
     spec = parse_sparsity("nested:levels=[0.5,0.75,0.9]")
     masks = nested_masks(spec, 64, 256)
-    for dense, sparse in zip(masks, masks[1:]):
+    for dense, sparse in itertools.pairwise(masks):
         assert not (sparse & ~dense).any()
     assert [m.mean() for m in masks] == pytest.approx([0.5, 0.25, 0.1], abs=0.005)
 
