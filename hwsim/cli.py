@@ -176,7 +176,27 @@ def build_parser() -> argparse.ArgumentParser:
     de.add_argument("--batch", type=int, default=None)
     de.add_argument("-o", "--output", default=None)
     de.set_defaults(func=cmd_describe)
+
+    for module in PLUGINS:
+        _register(module, sub)
     return ap
+
+
+#: Modules that add subcommands (each defines ``register(subparsers)``): sweeps, plots,
+#: importers. Kept out of this file so each capability stays in its own package.
+PLUGINS = ("hwsim.sweep.cli", "hwsim.plot_cli", "hwsim.importers.cli")
+
+
+def _register(module: str, sub: argparse._SubParsersAction) -> None:
+    import importlib
+
+    try:
+        mod = importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name is not None and module.startswith(exc.name):
+            return  # that capability is not part of this checkout
+        raise
+    mod.register(sub)
 
 
 def main(argv: list[str] | None = None) -> int:
