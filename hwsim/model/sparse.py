@@ -47,8 +47,8 @@ DENSE = SparseEffect()
 def sparse_effect(profile: SparsityProfile | None, arch: ArchSpec, nest: LoopNest,
                   array: ArrayCost) -> SparseEffect:
     """What ``profile`` does to ``nest`` on ``arch`` (whose dense activity is ``array``)."""
-    if profile is None or profile.is_dense:
-        return DENSE
+    if profile is None:
+        return DENSE  # no sparsity asked for: dense storage, dense schedule
     sup = arch.sparsity
     dw, di = profile.weight_density, profile.input_density
     bits = nest.elem_bytes * 8
@@ -87,13 +87,13 @@ def sparse_effect(profile: SparsityProfile | None, arch: ArchSpec, nest: LoopNes
     toggling = min(1.0, dw * di / issued) if sup.gating and issued > 0 else 1.0
 
     w_size, w_meta = 1.0, 0.0
-    if sup.weights.format != "dense" and not nest.weights_are_activations and dw < 1.0:
+    if sup.weights.format != "dense" and not nest.weights_are_activations:
         v, m = profile.storage_bits(sup.weights.format, bits, sup.weights.block,
                                     sup.weights.run_bits)
         w_size = (v + m) / (profile.rows * profile.cols * bits)
         w_meta = m / (v + m) if v + m else 0.0
     i_size, i_meta = 1.0, 0.0
-    if sup.inputs.format != "dense" and di < 1.0:
+    if sup.inputs.format != "dense":
         rows, cols = nest.G * nest.N * nest.C, nest.H * nest.W
         bh, bw = sup.inputs.block
         occ = (1 - (1 - di) ** (bh * bw)) * -(-rows // bh) * -(-cols // bw)

@@ -54,9 +54,10 @@ def vector_layer_cost(layer: Layer, batch: int, precision: str, arch: ArchSpec,
         for b in arch.buffers
         if not b.per_pe and b.bandwidth_bytes_per_cycle is not None and b.name in reads
     }
-    # One DRAM burst in and one out cannot overlap with the streaming.
-    exposed = 2 * arch.dram.burst_bytes / bw
-    latency, bound = combine_latency(arch, compute_s, dram_s, buffer_s, exposed)
+    # One DRAM burst in and one out cannot overlap with the streaming; a GPU also pays the
+    # kernel launch.
+    exposed_s = 2 * arch.dram.burst_bytes / bw + arch.launch_overhead_s
+    latency, bound = combine_latency(arch, compute_s, dram_s, buffer_s, exposed_s)
     e = empty_breakdown(arch)
     e["alu"] = ops * arch.alu_op_pj(precision) * 1e-12
     for b in arch.buffers:
