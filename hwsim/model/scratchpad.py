@@ -137,9 +137,11 @@ def scratchpad_target(nest: LoopNest, arch: ArchSpec, objective: str, static_w: 
     )
     w_size = 1.0
     w_meta = 0.0
-    if profile is not None and not nest.weights_are_activations:
-        # Values plus one column index per nonzero (the processor's native sparse format).
-        w_size = d * (bits + comp.index_bits) / bits
+    sparse_size = d * (bits + comp.index_bits) / bits
+    if profile is not None and not nest.weights_are_activations and sparse_size < 1.0:
+        # Values plus one column index per nonzero (the processor's native sparse format),
+        # used where it is smaller than dense.
+        w_size = sparse_size
         w_meta = comp.index_bits / (bits + comp.index_bits)
     eff = SparseEffect(density=d, input_density=di, work=1.0, issued=issued, toggling=1.0,
                        imbalance=imb if loop == "gather" else 1.0, weight_size=w_size,

@@ -86,21 +86,29 @@ def sparse_effect(profile: SparsityProfile | None, arch: ArchSpec, nest: LoopNes
     work = min(work, 1.0)
     toggling = min(1.0, dw * di / issued) if sup.gating and issued > 0 else 1.0
 
+    # Compression: the toolchain stores a tensor in the hardware's format only where that is
+    # smaller than dense (and an n:m format only for n:m-conformant weights).
     w_size, w_meta = 1.0, 0.0
-    if sup.weights.format != "dense" and not nest.weights_are_activations:
-        v, m = profile.storage_bits(sup.weights.format, bits, sup.weights.block,
-                                    sup.weights.run_bits)
-        w_size = (v + m) / (profile.rows * profile.cols * bits)
-        w_meta = m / (v + m) if v + m else 0.0
+    fmt = sup.weights.format
+    if fmt != "dense" and not nest.weights_are_activations:
+        usable = fmt != "nm" or profile.conforms(*sup.nm)
+        v, m = profile.storage_bits(fmt, bits, sup.weights.block, sup.weights.run_bits)
+        size = (v + m) / (profile.rows * profile.cols * bits)
+        if usable and size < 1.0:
+            w_size, w_meta = size, m / (v + m)
+        else:
+            notes.append(f"weights stored dense ({fmt} would not be smaller)" if usable
+                         else f"weights stored dense (not {sup.nm[0]}:{sup.nm[1]}-conformant)")
     i_size, i_meta = 1.0, 0.0
     if sup.inputs.format != "dense":
         rows, cols = nest.G * nest.N * nest.C, nest.H * nest.W
         bh, bw = sup.inputs.block
         occ = (1 - (1 - di) ** (bh * bw)) * -(-rows // bh) * -(-cols // bw)
         st = MatrixStats(rows, cols, di * rows * cols, occ, sup.inputs.block)
-        i_size = size_factor(sup.inputs.format, st, bits, sup.inputs.run_bits)
-        v, m = storage_bits(sup.inputs.format, st, bits, sup.inputs.run_bits)
-        i_meta = m / (v + m) if v + m else 0.0
+        size = size_factor(sup.inputs.format, st, bits, sup.inputs.run_bits)
+        if size < 1.0:
+            v, m = storage_bits(sup.inputs.format, st, bits, sup.inputs.run_bits)
+            i_size, i_meta = size, m / (v + m)
     return SparseEffect(dw, di, work, issued, toggling, imb, w_size, i_size, w_meta, i_meta,
                         "; ".join(notes))
 
