@@ -364,3 +364,22 @@ layers:
     assert r.density == pytest.approx(0.25)
     assert r.sparsity == "block 2x2 75%"
     assert math.isclose(r.skipped_macs, 0.75 * r.macs, rel_tol=1e-9)
+
+
+def test_small_world_shortens_wires_on_a_mesh():
+    """Same density, same MACs: small-world connectivity moves operands over fewer mesh hops
+    than random connectivity; on a systolic array (fixed neighbour hops) it changes nothing."""
+    layer = Linear(name="fc", in_features=512, out_features=512)
+    mesh = {"interconnect": {"topology": "mesh", "hop_mm": 0.1}}
+    sw = _run(layer, TINY_FPGA, parse_sparsity("small_world:sparsity=0.9,rewire=0.1"), **mesh)
+    rnd = _run(layer, TINY_FPGA, parse_sparsity("unstructured:sparsity=0.9"), **mesh)
+    assert sw.energy_breakdown_j["interconnect"] < 0.5 * rnd.energy_breakdown_j["interconnect"]
+    assert "local connectivity" in sw.note
+    prof = SparsityProfile(512, 512, spec=parse_sparsity("small_world:sparsity=0.9,rewire=0.1"))
+    assert prof.locality() < 0.3
+    assert SparsityProfile(512, 512, spec=parse_sparsity("unstructured:sparsity=0.9")
+                           ).locality() == 1.0
+    flat = _run(layer, SYSTOLIC_32, parse_sparsity("small_world:sparsity=0.9,rewire=0.1"))
+    ref = _run(layer, SYSTOLIC_32, parse_sparsity("unstructured:sparsity=0.9"))
+    assert flat.energy_breakdown_j["interconnect"] == pytest.approx(
+        ref.energy_breakdown_j["interconnect"])

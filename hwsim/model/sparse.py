@@ -33,6 +33,7 @@ class SparseEffect:
     input_size: float = 1.0
     weight_meta_share: float = 0.0  # metadata share of the stored weight bytes
     input_meta_share: float = 0.0
+    locality: float = 1.0  # wire length relative to random connectivity (small-world < 1)
     note: str = ""
 
     @property
@@ -42,6 +43,9 @@ class SparseEffect:
 
 
 DENSE = SparseEffect()
+#: Topologies where an operand's wire length depends on where its consumers sit; on systolic,
+#: bus and crossbar wiring the schedule fixes the distance whatever the connectivity.
+DISTANCE_TOPOLOGIES = ("mesh", "tree", "graph")
 
 
 def sparse_effect(profile: SparsityProfile | None, arch: ArchSpec, nest: LoopNest,
@@ -109,8 +113,13 @@ def sparse_effect(profile: SparsityProfile | None, arch: ArchSpec, nest: LoopNes
         if size < 1.0:
             v, m = storage_bits(sup.inputs.format, st, bits, sup.inputs.run_bits)
             i_size, i_meta = size, m / (v + m)
+    locality = 1.0
+    if arch.interconnect.topology in DISTANCE_TOPOLOGIES:
+        locality = profile.locality()
+        if locality < 1.0:
+            notes.append(f"local connectivity: wires {locality:.2f}x as long as random")
     return SparseEffect(dw, di, work, issued, toggling, imb, w_size, i_size, w_meta, i_meta,
-                        "; ".join(notes))
+                        locality, "; ".join(notes))
 
 
 def apply_effect(array: ArrayCost, eff: SparseEffect) -> ArrayCost:
@@ -131,5 +140,5 @@ def apply_effect(array: ArrayCost, eff: SparseEffect) -> ArrayCost:
         buffer_reads=reads,
         buffer_writes=writes,
         rf_accesses=array.rf_accesses * eff.issued,
-        hop_bits=array.hop_bits * eff.issued,
+        hop_bits=array.hop_bits * eff.issued * eff.locality,
     )
