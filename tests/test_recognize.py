@@ -115,3 +115,18 @@ def test_exact_nm_needs_whole_groups():
     mask = np.tile(np.array([1, 1, 0, 0], dtype=bool), (4, 3))[:, :10]  # 10 columns
     assert not is_exact_nm(mask, 2, 4)
     assert conforms_nm(mask, 2, 4)
+
+
+def test_recognised_specs_survive_the_yaml_round_trip(tmp_path):
+    # dump_workload used to drop the spec's 'pattern' tag (a default), so the YAML didn't load.
+    from hwsim.workload import Conv2d, build_workload
+    from hwsim.workload.io import dump_workload, load_workload
+
+    specs = [NM(n=2, m=4), Block(size=(32, 1), sparsity=0.75), Unstructured(sparsity=0.5),
+             Block(size=(1, 72), sparsity=0.25)]
+    layers = [Conv2d(name=f"c{i}", in_channels=8, out_channels=8, kernel=3, padding=1,
+                     input_hw=8, sparsity=s) for i, s in enumerate(specs)]
+    wl = build_workload("net", layers)
+    dump_workload(wl, tmp_path / "net.yaml")
+    back = load_workload(tmp_path / "net.yaml")
+    assert [layer.sparsity for layer in back.layers] == specs
