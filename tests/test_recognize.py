@@ -130,3 +130,12 @@ def test_recognised_specs_survive_the_yaml_round_trip(tmp_path):
     dump_workload(wl, tmp_path / "net.yaml")
     back = load_workload(tmp_path / "net.yaml")
     assert [layer.sparsity for layer in back.layers] == specs
+
+
+def test_hwsim_and_its_import_cli_load_without_torch_or_onnx():
+    import subprocess
+    import sys
+
+    code = ("import sys, hwsim, hwsim.importers, hwsim.cli; hwsim.cli.build_parser(); "
+            "assert 'torch' not in sys.modules and 'onnx' not in sys.modules")
+    subprocess.run([sys.executable, "-c", code], check=True)
