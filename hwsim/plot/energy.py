@@ -32,7 +32,8 @@ def _runs_frame(runs: Sequence[Any]) -> pd.DataFrame:
     for r in runs:
         res = to_result(r)
         if res.kind != "run" or "totals" not in res.meta:
-            raise HwsimError("several inputs must each be a run JSON (with totals)")
+            where = f"{res.source}: " if res.source else ""
+            raise HwsimError(f"{where}several runs must each be a run JSON (with totals)")
         t = res.meta["totals"]
         row = {"label": f"{res.meta.get('arch', '?')}\n{res.meta.get('workload', '')}".strip(),
                "energy_j": t["energy_j"]}
@@ -60,8 +61,9 @@ def _config_labels(res: Result) -> list[str]:
 def energy_frame(data: Any) -> tuple[pd.DataFrame, str]:
     """(bars, what): one row per bar with ``label`` and ``energy_<c>_j`` columns; ``what``
     is 'layer' or 'config'."""
-    if isinstance(data, Sequence) and not isinstance(data, str) and data and all(
-            isinstance(d, Report) or (isinstance(d, dict) and "layers" in d) for d in data):
+    if isinstance(data, Sequence) and not isinstance(data, str) and data and any(
+            isinstance(d, (Report, Result)) or (isinstance(d, dict) and "layers" in d)
+            for d in data):
         return _runs_frame(data), "config"
     res = to_result(data)
     df = ok_rows(res.frame).reset_index(drop=True)

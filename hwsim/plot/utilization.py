@@ -4,6 +4,7 @@ what bounds the layer."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import matplotlib
@@ -51,7 +52,8 @@ def utilization_frame(data: Any, labels: Sequence[str] | None = None) -> pd.Data
             raise HwsimError(f"a utilization map needs run results (per layer), not "
                              f"{res.kind} rows")
         require(res.frame, ["name", "utilization", "bound"], "a utilization map")
-        label = labels[i] if labels else str(res.meta.get("arch") or res.source or f"run {i}")
+        label = labels[i] if labels else str(
+            res.meta.get("arch") or (Path(res.source).stem if res.source else f"run {i + 1}"))
         if label in names:
             label = f"{label} #{i + 1}"
         names.append(label)
