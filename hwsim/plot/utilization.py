@@ -14,8 +14,9 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from hwsim.errors import HwsimError
-from hwsim.plot.data import require, to_result
+from hwsim.plot.data import Result, require, to_result
 from hwsim.plot.style import finish, style
+from hwsim.report import Report
 
 CMAP = "cividis"  # perceptually uniform and colour-vision-deficiency safe
 
@@ -41,7 +42,9 @@ def utilization_frame(data: Any, labels: Sequence[str] | None = None) -> pd.Data
         return out
     if isinstance(data, Mapping) and "layers" not in data:
         labels, data = list(data.keys()), list(data.values())
-    runs = list(data) if isinstance(data, (list, tuple)) else [data]
+    runs = list(data) if isinstance(data, (list, tuple)) and all(
+        isinstance(r, (Report, Result, str, Path)) or (isinstance(r, Mapping) and "layers" in r)
+        for r in data) else [data]
     if labels is not None and len(labels) != len(runs):
         raise HwsimError(f"{len(labels)} labels for {len(runs)} runs")
     frames = []
