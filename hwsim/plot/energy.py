@@ -47,7 +47,10 @@ def _config_labels(res: Result) -> list[str]:
     if res.kind == "run":
         return [str(n) for n in df["name"]]
     if res.kind == "compare":
-        return [f"{a}\n{lb}" for a, lb in zip(df["arch"], df.get("label", df["pattern"]))]
+        labels = df["label"] if "label" in df.columns else df["pattern"]
+        if df["arch"].nunique() == 1:
+            return [str(lb) for lb in labels]
+        return [f"{a}\n{lb}" for a, lb in zip(df["arch"], labels)]
     params = [c for c in df.columns if str(c).startswith("param.") and df[c].nunique() > 1]
     for extra in ("workload", "sparsity"):
         if extra in df.columns and df[extra].nunique() > 1:
