@@ -14,6 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 ARCH_DIR = ROOT / "arch_configs"
 WORKLOAD_DIR = ROOT / "workloads"
 
+
 TINY_FPGA: dict[str, Any] = {
     "name": "tiny_fpga",
     "kind": "fpga",
