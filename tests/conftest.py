@@ -14,7 +14,6 @@ ROOT = Path(__file__).resolve().parent.parent
 ARCH_DIR = ROOT / "arch_configs"
 WORKLOAD_DIR = ROOT / "workloads"
 
-
 TINY_FPGA: dict[str, Any] = {
     "name": "tiny_fpga",
     "kind": "fpga",
