@@ -399,3 +399,29 @@ def test_load_result_kinds(files):
     assert "energy_dram_j" in cmp_.columns and "energy_breakdown_j" not in cmp_.columns
     data = json.loads((files / "cmp.json").read_text())
     assert cmp_["energy_dram_j"].tolist() == [r["energy_breakdown_j"]["dram"] for r in data]
+
+
+def test_energy_compare_rows_one_panel_per_accelerator():
+    """Accelerators whose energies differ by orders of magnitude get a panel (and a scale)
+    each; every panel's bar tops equal its own rows' totals."""
+    from hwsim import load_arch
+    from hwsim.compare import compare
+    from hwsim.sparsity.spec import parse_sparsity
+    from hwsim.workload.zoo import ZOO
+    from tests.conftest import ARCH_DIR
+
+    archs = [load_arch(ARCH_DIR / f"{n}.yaml") for n in ("zhang_fpga15", "gemmini")]
+    rows = compare(ZOO["lenet5"](), archs, [parse_sparsity("channel:sparsity=0.5")])
+    fig = plot_energy_breakdown(rows)
+    axes = [ax for ax in fig.axes if ax.patches]
+    assert [ax.get_title() for ax in axes] == ["zhang_fpga15", "gemmini"]
+    for ax, arch in zip(axes, ("zhang_fpga15", "gemmini")):
+        mine = [r.energy_j for r in rows if r.arch == arch]
+        scale, unit = si_scale(mine, "J")
+        assert ax.get_ylabel() == f"energy ({unit})"
+        tops: dict[float, float] = {}
+        for p in ax.patches:
+            x = round(p.get_x() + p.get_width() / 2, 6)
+            tops[x] = max(tops.get(x, 0.0), p.get_y() + p.get_height())
+        np.testing.assert_allclose(sorted(tops.values()), sorted(e * scale for e in mine),
+                                   rtol=1e-9)

@@ -48,9 +48,7 @@ def _config_labels(res: Result) -> list[str]:
         return [str(n) for n in df["name"]]
     if res.kind == "compare":
         labels = df["label"] if "label" in df.columns else df["pattern"]
-        if df["arch"].nunique() == 1:
-            return [str(lb) for lb in labels]
-        return [f"{a}\n{lb}" for a, lb in zip(df["arch"], labels)]
+        return [str(lb) for lb in labels]  # several accelerators get one panel each
     params = [c for c in df.columns if str(c).startswith("param.") and df[c].nunique() > 1]
     for extra in ("workload", "sparsity"):
         if extra in df.columns and df[extra].nunique() > 1:
@@ -76,6 +74,8 @@ def energy_frame(data: Any) -> tuple[pd.DataFrame, str]:
                          "(or energy_breakdown_j dicts)")
     out = df[energy_columns(df)].apply(pd.to_numeric, errors="coerce").fillna(0.0)
     out.insert(0, "label", _config_labels(res))
+    if res.kind == "compare" and "arch" in df.columns:
+        out.insert(1, "group", df["arch"].astype(str).to_numpy())
     return out, "layer" if res.kind == "run" else "config"
 
 
@@ -109,42 +109,75 @@ def plot_energy_breakdown(data: Any, relative: bool = False, ax: Axes | None = N
         bars = merge_buffers(bars)
     comps = order_components(component_of(c) for c in energy_columns(bars))
     comps = [c for c in comps if float(bars[f"energy_{c}_j"].abs().sum()) > 0]
-    values = bars[[f"energy_{c}_j" for c in comps]].to_numpy(dtype=float)
-    totals = values.sum(axis=1)
-    if relative:
-        values = 100.0 * values / np.where(totals > 0, totals, 1.0)[:, None]
-        scale, unit = 1.0, "%"
-    else:
-        scale, unit = si_scale(totals, "J")
-        values = values * scale
-    n = len(bars)
     styles = component_styles(comps)
+    groups = list(dict.fromkeys(bars["group"])) if "group" in bars.columns else [None]
+    if len(groups) > 1 and ax is None:
+        return _faceted(bars, groups, comps, styles, relative, title)
+    n = len(bars)
     with style():
         fig, ax = new_axes(ax, (max(5.0, 0.22 * n + 2.8), 3.6 if n <= 12 else 4.2))
-        x = np.arange(n)
-        bottom = np.zeros(n)
-        width = 0.8 if n > 1 else 0.5
-        for j, c in enumerate(comps):
-            st = styles[c]
-            ax.bar(x, values[:, j], width, bottom=bottom, label=pretty_component(c),
-                   color=st["color"], hatch=st["hatch"], edgecolor="white", linewidth=0.4,
-                   gid=f"energy:{c}")
-            bottom += values[:, j]
-        ax.set_xticks(x, list(bars["label"]))
-        ax.grid(axis="x", visible=False)
-        longest = max((len(line) for lb in bars["label"] for line in str(lb).split("\n")),
-                      default=0)
-        bar_inches = (fig.get_figwidth() - 2.3) / max(n, 1)
-        if what == "layer" or longest * 0.07 > bar_inches:
-            ax.tick_params(axis="x", labelrotation=90, labelsize=7 if n > 30 else 8)
-        ax.set_xlim(-0.6, n - 0.4)
-        ax.set_xlabel("layer" if what == "layer" else "configuration")
-        ax.set_ylabel("share of energy (%)" if relative else f"energy ({unit})")
-        if relative:
-            ax.set_ylim(0, 100)
+        _draw_bars(ax, bars, comps, styles, relative, what)
         handles, labels = ax.get_legend_handles_labels()
         ax.legend(handles[::-1], labels[::-1], loc="upper left", bbox_to_anchor=(1.01, 1.0),
                   title="component", title_fontsize=8)
         ax.set_title(title or ("energy per layer by component" if what == "layer"
                                else "energy by component"))
+        return finish(fig)
+
+
+def _draw_bars(ax: Axes, bars: pd.DataFrame, comps: list[str], styles: dict[str, Any],
+               relative: bool, what: str) -> None:
+    """Stacked bars of ``bars`` on ``ax``, scaled to a readable unit of their own."""
+    values = bars[[f"energy_{c}_j" for c in comps]].to_numpy(dtype=float)
+    totals = values.sum(axis=1)
+    if relative:
+        values = 100.0 * values / np.where(totals > 0, totals, 1.0)[:, None]
+        unit = "%"
+    else:
+        scale, unit = si_scale(totals, "J")
+        values = values * scale
+    n = len(bars)
+    fig = ax.figure
+    x = np.arange(n)
+    bottom = np.zeros(n)
+    width = 0.8 if n > 1 else 0.5
+    for j, c in enumerate(comps):
+        st = styles[c]
+        ax.bar(x, values[:, j], width, bottom=bottom, label=pretty_component(c),
+               color=st["color"], hatch=st["hatch"], edgecolor="white", linewidth=0.4,
+               gid=f"energy:{c}")
+        bottom += values[:, j]
+    ax.set_xticks(x, list(bars["label"]))
+    ax.grid(axis="x", visible=False)
+    longest = max((len(line) for lb in bars["label"] for line in str(lb).split("\n")),
+                  default=0)
+    bar_inches = (fig.get_figwidth() - 2.3) / max(n, 1)  # type: ignore[union-attr]
+    if what == "layer" or longest * 0.07 > bar_inches:
+        ax.tick_params(axis="x", labelrotation=90, labelsize=7 if n > 30 else 8)
+    ax.set_xlim(-0.6, n - 0.4)
+    ax.set_xlabel("layer" if what == "layer" else "configuration")
+    ax.set_ylabel("share of energy (%)" if relative else f"energy ({unit})")
+    if relative:
+        ax.set_ylim(0, 100)
+
+
+def _faceted(bars: pd.DataFrame, groups: list[Any], comps: list[str], styles: dict[str, Any],
+             relative: bool, title: str | None) -> Figure:
+    """One panel per accelerator, each on its own scale: energies of different targets differ
+    by orders of magnitude and would vanish on a shared axis."""
+    widest = max(int((bars["group"] == g).sum()) for g in groups)
+    with style():
+        fig = Figure(figsize=(len(groups) * max(2.6, 0.3 * widest + 1.2) + 1.8, 4.4),
+                     layout="constrained")
+        axes = fig.subplots(1, len(groups), squeeze=False)[0]
+        for ax, g in zip(axes, groups):
+            sub = bars[bars["group"] == g].reset_index(drop=True)
+            _draw_bars(ax, sub, comps, styles, relative, "config")
+            ax.tick_params(axis="x", labelrotation=90, labelsize=8)
+            ax.set_xlabel("")
+            ax.set_title(str(g))
+        handles, labels = axes[-1].get_legend_handles_labels()
+        axes[-1].legend(handles[::-1], labels[::-1], loc="upper left",
+                        bbox_to_anchor=(1.02, 1.0), title="component", title_fontsize=8)
+        fig.suptitle(title or "energy by component, per accelerator", fontweight="bold")
         return finish(fig)
