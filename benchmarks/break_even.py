@@ -2,7 +2,9 @@
 
 For each weight format: the density below which storing the weights compressed moves fewer
 DRAM bytes than storing them dense, (1) from the format arithmetic alone and (2) from the full
-model on a ResNet-50 layer (the mapper re-tiles as compression frees buffer space).
+model on a ResNet-50 layer (the mapper re-tiles as compression frees buffer space; the model
+uses a format only where it is smaller, so (2) is where it switches). The n:m format holds only
+n:m-conformant weights, which unstructured sparsity never is: "nan" in the model column.
 
     python benchmarks/break_even.py [--arch gemmini] [--layer layer3.0.conv2] [-o CSV]
 """
@@ -58,7 +60,9 @@ def main() -> None:
         if fmt == "dense":
             continue
         a = break_even_density(fmt, rows, cols, bits)
-        m = model_break_even(wl, args.arch, fmt)
+        # An n:m index format cannot hold unstructured weights (they do not conform), so the
+        # model never uses it here: its break-even is for n:m-pruned weights only.
+        m = float("nan") if fmt == "nm" else model_break_even(wl, args.arch, fmt)
         out.append({"format": fmt, "analytic_density": round(a, 4), "model_density": round(m, 4),
                     "analytic_sparsity": round(1 - a, 4), "model_sparsity": round(1 - m, 4)})
     print(f"{args.arch} ({arch.default_precision}), {args.workload} {args.layer}: weight matrix "

@@ -15,7 +15,9 @@ every stride-2 layer it produces one more output row/column than PyTorch
 (conv1: 113 vs 112, l2.0.*: 29 vs 28, l3.0.*: 15 vs 14, l4.0.*: 8 vs 7).  The ``ofmap_h/ofmap_w``
 columns hold what SCALE-Sim used; ``pytorch_ofmap_h/w`` hold PyTorch's.  ``--ifmap-mode exact``
 feeds ``(out-1)*s + R`` instead (drops the padded row/col PyTorch never reads), which makes
-SCALE-Sim's ofmap equal PyTorch's for every layer.
+SCALE-Sim's ofmap equal PyTorch's for every layer. The committed
+``benchmarks/data/scalesim_resnet18_32x32.csv`` is such an exact-mode run
+(``--ifmap-mode exact``), which tests/test_validation.py compares hwsim against layer by layer.
 
 Memory stalls: the SRAMs are made large enough (256 MiB each by default) that every operand of a
 layer fits in one SCALE-Sim buffer "set"; in the default CALC (estimate-bandwidth) interface mode
@@ -46,10 +48,12 @@ outputs go to a temporary directory (``--keep-tmp`` keeps it, ``--tmp-dir`` choo
 
 Version / timing
 ----------------
-scalesim 3.0.0 (numpy 2.3.5), Python 3.11, 2-core x86 VM, 32x32, CALC mode, --jobs 2 (two
-dataflows run concurrently, one per core):
-  os: 1034 s wall, 0.44 GiB peak RSS | ws: 1341 s, 0.45 GiB | is: 1508 s, 0.43 GiB
-  (total about 40 min wall with --jobs 2).
+Generated with scalesim 3.0.0 (numpy 2.3.5, Python 3.11) on a 2-core x86 VM with 24 GiB RAM,
+32x32, CALC mode, ``--jobs 2`` (two dataflows at a time, one per core): 12 min 52 s wall in all.
+  os: 241 s wall, 5.4 GiB peak RSS | ws: 318 s, 7.1 GiB | is: 531 s, 7.8 GiB
+RSS grows layer by layer because SCALE-Sim keeps every layer's demand matrices until it writes
+its reports; with the default ``--jobs 1`` expect about 18 min.  (``--ifmap-mode exact`` took
+263 / 353 / 557 s with the same peak RSS.)
 """
 
 from __future__ import annotations
@@ -103,7 +107,7 @@ REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 def scalesim_ofmap(h: int, k: int, s: int) -> int:
     """SCALE-Sim's output size (topology_utils.topo_calc_hyperparams)."""
-    return int(math.ceil((h - k + s) / s))
+    return math.ceil((h - k + s) / s)
 
 
 def layer_inputs(ifmap_mode: str):
@@ -188,7 +192,7 @@ UseRamulatorTrace = False
 
 def worker(cfg: str, topo: str, layout: str, logdir: str) -> None:
     """Runs inside the subprocess: one SCALE-Sim run (all layers, one dataflow)."""
-    from scalesim.scale_sim import scalesim  # noqa: import only in the venv
+    from scalesim.scale_sim import scalesim  # importable only inside the SCALE-Sim venv
     # save_disk_space=True: do not write the (huge) per-cycle SRAM/DRAM traces.
     # (scalesim.scale's CLI ignores its own -s flag and always writes them.)
     s = scalesim(save_disk_space=True, verbose=True, config=cfg, topology=topo, layout=layout,
@@ -287,7 +291,8 @@ def main() -> int:
                          args.interface, args.bandwidth)
             logdir = os.path.join(tmp, "runs")
             os.makedirs(logdir, exist_ok=True)
-            logf = open(os.path.join(tmp, f"{run_name}.log"), "w")
+            # Stays open while the child runs; closed when it is reaped below.
+            logf = open(os.path.join(tmp, f"{run_name}.log"), "w")  # noqa: SIM115
             cmd = [sys.executable, os.path.abspath(__file__), "--worker", cfg, topo, layout,
                    logdir]
             p = subprocess.Popen(cmd, stdout=logf, stderr=subprocess.STDOUT, cwd=tmp)

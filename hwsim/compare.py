@@ -5,11 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from hwsim.arch.spec import ArchSpec
 from hwsim.model.evaluate import evaluate
+from hwsim.precision import bytes_per_element
 from hwsim.report import Report
 from hwsim.sparsity.spec import Dense, Nested
 from hwsim.workload.graph import Workload
@@ -34,17 +36,30 @@ class CompareRow:
     metadata_bytes: float
     imbalance: float
     bound: str
+    stored_weight_bytes: float  # nonzero weights the model must keep (all levels if nested)
     energy_breakdown_j: dict[str, float]
 
     @classmethod
-    def of(cls, rep: Report, dense: Report, pattern: str, label: str) -> CompareRow:
+    def of(cls, rep: Report, dense: Report, pattern: str, label: str,
+           stored: float | None = None) -> CompareRow:
         t, d = rep.totals, dense.totals
         density = t["density"] * t["params"] / d["params"] if d["params"] else t["density"]
         return cls(rep.arch, rep.kind, pattern, label, density, t["macs"],
                    t["effective_macs"], t["latency_s"], d["latency_s"] / t["latency_s"],
                    t["energy_j"], 1.0 - t["energy_j"] / d["energy_j"], t["dram_bytes"],
                    t["metadata_bytes"], t["imbalance"], t["bound"],
+                   weight_storage(rep) if stored is None else stored,
                    dict(t["energy_breakdown_j"]))
+
+
+def weight_storage(rep: Report, tag_bits: int = 0) -> float:
+    """Bytes of nonzero weights (plus ``tag_bits`` per nonzero: the level index that lets one
+    stored nested model serve every level)."""
+    total = 0.0
+    for r in rep.layers:
+        nnz = r.params * r.density
+        total += nnz * (bytes_per_element(r.precision) + tag_bits / 8)
+    return total
 
 
 def expand(specs: list[Any]) -> list[tuple[Any, int, str]]:
@@ -66,17 +81,27 @@ def compare(workload: Workload, archs: list[ArchSpec], specs: list[Any],
     for arch in archs:
         dense = evaluate(workload, arch, objective, batch)
         rows.append(CompareRow.of(dense, dense, "dense", "dense"))
+        stored_nested: dict[int, float] = {}
         for spec, level, label in expand(specs):
             if isinstance(spec, Dense) and spec.act == 0:
                 continue
             rep = evaluate(workload, arch, objective, batch, sparsity=spec, level=level)
-            rows.append(CompareRow.of(rep, dense, spec.pattern, label))
+            stored = None
+            if isinstance(spec, Nested):
+                # Every level is served from one stored model: the densest level's nonzeros,
+                # each tagged with the sparsest level it still belongs to.
+                if level == 0:
+                    tags = math.ceil(math.log2(len(spec.levels))) if len(spec.levels) > 1 else 0
+                    stored_nested[id(spec)] = weight_storage(rep, tags)
+                stored = stored_nested[id(spec)]
+            rows.append(CompareRow.of(rep, dense, spec.pattern, label, stored))
     return rows
 
 
 def rows_table(rows: list[CompareRow], workload: str) -> str:
     head = (f"{'accelerator':<16} {'pattern':<30} {'density':>7} {'latency':>11} {'speedup':>8} "
-            f"{'energy':>11} {'saving':>7} {'DRAM':>9} {'metadata':>9} {'imbal':>6}  bound")
+            f"{'energy':>11} {'saving':>7} {'DRAM':>9} {'metadata':>9} {'imbal':>6}  "
+            f"{'stored W':>10}  bound")
     out = [f"{workload}: speedup and energy saving against dense, per accelerator", head,
            "-" * len(head)]
     last = None
@@ -88,7 +113,7 @@ def rows_table(rows: list[CompareRow], workload: str) -> str:
             f"{r.arch[:16]:<16} {r.label[:30]:<30} {r.density:>7.1%} {r.latency_s * 1e3:>8.3f} ms "
             f"{r.speedup:>7.2f}x {r.energy_j * 1e3:>8.3f} mJ {r.energy_saving:>+7.1%} "
             f"{r.dram_bytes / 1e6:>7.2f}MB {r.metadata_bytes / 1e6:>7.2f}MB {r.imbalance:>6.2f}  "
-            f"{r.bound}"
+            f"{r.stored_weight_bytes / 1e6:>8.2f}MB  {r.bound}"
         )
     return "\n".join(out)
 

@@ -160,3 +160,17 @@ def test_compare_table_and_json(capsys, tmp_path):
 def test_sparsity_user_errors(capsys, argv, needle):
     code, _, err = run(capsys, *argv)
     assert code == 2 and needle in err and "Traceback" not in err
+
+
+def test_nested_levels_share_the_densest_storage(capsys, tmp_path):
+    p = tmp_path / "n.json"
+    code, _, err = run(capsys, "compare", "--arch", "gemmini", "--workload", "lenet5",
+                       "--sparsity", "nested:levels=[0.5,0.75,0.9]", "-o", str(p))
+    assert code == 0, err
+    rows = [r for r in json.loads(p.read_text()) if r["pattern"] == "nested"]
+    assert [round(r["density"], 2) for r in rows] == [0.5, 0.25, 0.1]
+    stored = {r["stored_weight_bytes"] for r in rows}
+    assert len(stored) == 1  # one stored model for every level
+    dense = json.loads(p.read_text())[0]["stored_weight_bytes"]
+    # Half the int8 weights plus a 2-bit level tag each: 0.5 * (1 + 0.25) of dense.
+    assert stored.pop() == pytest.approx(dense * 0.5 * 1.25, rel=0.01)

@@ -73,3 +73,98 @@ def test_cgap_signature():
     assert -0.45 < row["latency"] < -0.2  # published -40.2%
     assert row["latency"] > row["flops"] + 0.2  # latency falls much less than FLOPs
     assert row["flops"] < row["dram_energy"] < 0
+
+
+# ---- GPU tensor cores against published measurements ---------------------------------------
+
+
+def _gemm(m: int, n: int, k: int):
+    from hwsim.workload import Linear, build_workload
+
+    return build_workload("g", [Linear(name="g", in_features=k, out_features=n, tokens=m,
+                                       bias=False)])
+
+
+def test_a100_two_four_cusparselt():
+    """NVIDIA's cuSPARSELt blog: A100 fp16 GEMM M=3072, K=10240, N=3072 takes 0.870 ms dense
+    and 0.630 ms with 2:4 sparsity (1.38x). Model: 0.778 ms (-11%), 0.451 ms (-28%), 1.73x
+    (+25%). The efficiencies come from CUTLASS at 16384^3 with locked clocks (97% dense, 78%
+    sparse of peak); the blog's run sustains less, the sparse kernel especially, at this size
+    (metadata handling and a smaller tile choice that the model does not represent)."""
+    from hwsim.sparsity.spec import parse_sparsity
+
+    arch = load_arch(ARCH_DIR / "a100.yaml")
+    wl = _gemm(3072, 3072, 10240)
+    dense = evaluate(wl, arch).layers[0].latency_s
+    sparse = evaluate(wl, arch, sparsity=parse_sparsity("nm:n=2,m=4")).layers[0].latency_s
+    assert dense * 1e3 == pytest.approx(0.870, rel=0.12)
+    assert sparse * 1e3 == pytest.approx(0.630, rel=0.30)
+    assert dense / sparse == pytest.approx(1.38, rel=0.27)
+
+
+# Shfl-BW (Huang et al., DAC 2022): 75% sparsity on Transformer layers, speedup over dense
+# cuBLAS: V100 1.81x, T4 4.18x, A100 1.90x. Shapes: the d=1024, FFN 4096 Transformer GEMMs of
+# the authors' benchmark script, 1056 tokens; blocks of 64x1 weights after a row shuffle.
+# The block-sparse kernel efficiency (0.59 of dense peak) is fitted so that A100 gives 1.90x;
+# V100 and T4 are predictions:
+#   V100: model 2.35x vs 1.81x (+30%): Volta's mma.sync m8n8k4 path serves the gathered
+#         operand less well than Ampere's; one efficiency for all GPUs cannot show that.
+#   T4:   model 2.29x vs 4.18x (-45%): the 70 W T4 cannot hold its boost clock on dense
+#         tensor-core GEMMs (power capping), so its dense baseline is slower than its peak says;
+#         the model has no power cap and keeps the dense baseline too fast.
+SHFL_BW = {"v100": (1.81, 2.35), "t4": (4.18, 2.29), "a100": (1.90, 1.89)}
+
+
+@pytest.mark.parametrize("gpu", sorted(SHFL_BW))
+def test_shfl_bw_speedups(gpu):
+    from hwsim.sparsity.spec import parse_sparsity
+
+    arch = load_arch(ARCH_DIR / f"{gpu}.yaml")
+    spec = parse_sparsity("shuffled_block:size=64x1,sparsity=0.75")
+    speedups = []
+    for out, inp in [(1024, 1024), (4096, 1024), (1024, 4096)]:
+        wl = _gemm(1056, out, inp)
+        d = evaluate(wl, arch).layers[0].latency_s
+        s = evaluate(wl, arch, sparsity=spec).layers[0]
+        assert s.mapping["kernel"] == "shuffled_block"
+        speedups.append(d / s.latency_s)
+    mean = sum(speedups) / len(speedups)
+    published, model = SHFL_BW[gpu]
+    assert mean == pytest.approx(model, rel=0.02)  # pins the numbers in the comment above
+    assert abs(mean / published - 1) < 0.5
+
+
+# ---- systolic cycles against SCALE-Sim ------------------------------------------------------
+# benchmarks/data/scalesim_resnet18_32x32.csv holds SCALE-Sim 3.0.0's cycle-level compute
+# cycles for the 20 conv layers of ResNet-18 on a 32x32 array in each dataflow, produced by
+# benchmarks/scalesim_reference.py. SCALE-Sim does not pad and computes output sizes as
+# ceil((H - R + s) / s), one more than PyTorch for stride-2 layers with an odd (H - R); the
+# reference run therefore feeds it the ifmap size whose output equals PyTorch's.
+# Result: hwsim's per-fold fill/drain model reproduces every layer exactly (0 cycles of
+# difference in 60 of 60 layer x dataflow cases), since it is SCALE-Sim's own compute model in
+# closed form. SCALE-Sim's memory stalls are not part of this comparison (its SRAMs and
+# bandwidth were set so that it reports none).
+def test_systolic_matches_scalesim_cycles():
+    import csv
+
+    from hwsim.workload import build_workload
+    from hwsim.workload.zoo import ZOO
+    from tests.conftest import ROOT, SYSTOLIC_32, make_arch
+
+    path = ROOT / "benchmarks" / "data" / "scalesim_resnet18_32x32.csv"
+    rows = list(csv.DictReader(path.open()))
+    assert len(rows) == 60
+    net = ZOO["resnet18"]()
+    worst = 0.0
+    for r in rows:
+        name = r["layer"].replace("l", "layer", 1) if r["layer"].startswith("l") else r["layer"]
+        layer = net.layer(name)
+        assert layer.output_hw == (int(r["ofmap_h"]), int(r["ofmap_w"])), name
+        arch = make_arch(SYSTOLIC_32, **{"compute.rows": int(r["rows"]),
+                                         "compute.cols": int(r["cols"]),
+                                         "compute.dataflow": r["dataflow"]})
+        one = build_workload("x", [layer.model_copy(update={"inputs": None})])
+        ours = evaluate(one, arch).layers[0].compute_cycles
+        worst = max(worst, abs(ours / int(r["compute_cycles"]) - 1))
+    assert worst <= 0.02  # the issue's bound; measured 0.0
+    assert worst == 0.0

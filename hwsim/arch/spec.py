@@ -141,9 +141,64 @@ class SystolicCompute(_Strict):
         return self.rows * self.cols
 
 
+class TensorCoreCompute(_Strict):
+    """A GPU: SMs with tensor cores (dense and 2:4-sparse MMA) and CUDA cores.
+
+    Peaks are datasheet numbers at the boost clock; the efficiencies say what fraction of peak
+    each kind of kernel sustains on a large problem (before wave quantisation and memory
+    limits, which the model adds itself).
+    """
+
+    sms: int = Field(gt=0)
+    tensor_tflops: dict[Precision, float] = Field(min_length=1, description="dense MMA peak")
+    sparse_tflops: dict[Precision, float] = Field(
+        default_factory=dict, description="2:4 sparse MMA peak; empty = no sparse tensor cores"
+    )
+    cuda_tflops: dict[Precision, float] = Field(min_length=1, description="CUDA-core FMA peak")
+    smem_kib_per_sm: float = Field(gt=0)
+    l2_bandwidth_gbps: float = Field(gt=0)
+    launch_overhead_us: float = Field(4.0, ge=0)
+    gemm_efficiency: float = Field(0.85, gt=0, le=1, description="dense tensor-core GEMM")
+    sparse_efficiency: float = Field(0.7, gt=0, le=1, description="2:4 GEMM, of sparse peak")
+    block_efficiency: float = Field(0.5, gt=0, le=1, description="block-sparse, of dense peak")
+    csr_efficiency: float = Field(0.27, gt=0, le=1, description="CSR SpMM, of CUDA-core peak")
+    tiles: list[tuple[int, int]] = Field(
+        default_factory=lambda: [(256, 128), (128, 256), (128, 128), (128, 64), (64, 64)],
+        description="thread-block tiles (M x N) the GEMM library can pick from",
+    )
+    k_tile: int = Field(32, gt=0)
+    stages: int = Field(3, gt=0, description="software pipeline stages held in shared memory")
+    max_blocks_per_sm: int = Field(32, gt=0)
+    vector_lanes: int | None = Field(None, gt=0)
+
+    @property
+    def num_pes(self) -> int:
+        """Not a PE count: the model reports utilization against the dense MMA peak instead."""
+        return self.sms
+
+
+class ScratchpadCompute(_Strict):
+    """A vector processor: cores of SIMD MAC lanes, a banked scratchpad, a gather/scatter
+    engine for indirect loads, DMA to DRAM."""
+
+    cores: int = Field(1, gt=0)
+    lanes: int = Field(gt=0, description="MAC lanes per core (vector width in elements)")
+    banks: int = Field(gt=0, description="scratchpad banks; one element per bank per cycle")
+    gather_ports: int = Field(1, gt=0, description="gathers issued per core per cycle")
+    index_bits: int = Field(16, gt=0, description="stored column index width")
+    row_overhead_cycles: float = Field(4.0, ge=0, description="per sparse row: loop, reduce")
+    vector_lanes: int | None = Field(None, gt=0)
+
+    @property
+    def num_pes(self) -> int:
+        return self.cores * self.lanes
+
+
 COMPUTE_MODELS: dict[str, type[BaseModel]] = {
     "fpga": FpgaCompute,
     "systolic": SystolicCompute,
+    "tensor_core": TensorCoreCompute,
+    "scratchpad": ScratchpadCompute,
 }
 
 
@@ -198,7 +253,13 @@ class ArchSpec(_Strict):
 
     @property
     def num_pes(self) -> int:
-        return int(self.compute.num_pes)
+        """MACs the compute array completes per cycle at peak (a GPU: dense tensor-core MACs
+        per clock at the default precision)."""
+        c = self.compute
+        if isinstance(c, TensorCoreCompute):
+            tf = c.tensor_tflops.get(self.default_precision, max(c.tensor_tflops.values()))
+            return max(1, round(tf * 1e12 / 2 / self.clock_hz))
+        return int(c.num_pes)
 
     @property
     def energy_scale(self) -> float:
@@ -245,10 +306,20 @@ class ArchSpec(_Strict):
     @property
     def vector_lanes(self) -> int:
         """Lanes for pooling/element-wise work: configured, else one row of the array."""
-        lanes = getattr(self.compute, "vector_lanes", None)
+        c = self.compute
+        lanes = getattr(c, "vector_lanes", None)
         if lanes:
             return int(lanes)
-        rows = getattr(self.compute, "cols", None)
-        if rows:
-            return int(rows)
-        return max(self.compute.unroll.values())
+        if isinstance(c, SystolicCompute):
+            return c.cols
+        if isinstance(c, TensorCoreCompute):
+            fp32 = c.cuda_tflops.get("fp32", max(c.cuda_tflops.values()))
+            return max(1, round(fp32 * 1e12 / 2 / self.clock_hz))  # FMA lanes
+        if isinstance(c, ScratchpadCompute):
+            return c.cores * c.lanes
+        return max(c.unroll.values())
+
+    @property
+    def launch_overhead_s(self) -> float:
+        """Fixed cost of starting a layer (a GPU kernel launch); 0 for fixed-function arrays."""
+        return getattr(self.compute, "launch_overhead_us", 0.0) * 1e-6

@@ -57,6 +57,27 @@ def empty_breakdown(arch: ArchSpec) -> dict[str, float]:
     return dict.fromkeys(energy_keys(arch), 0.0)
 
 
+def buffer_port_times(arch: ArchSpec, reads: dict[str, float], writes: dict[str, float]
+                      ) -> dict[str, float]:
+    """Seconds each bandwidth-limited global buffer needs for its reads + writes (bytes)."""
+    return {
+        b.name: (reads.get(b.name, 0.0) + writes.get(b.name, 0.0))
+        / (b.bandwidth_bytes_per_cycle * arch.clock_hz)
+        for b in arch.buffers
+        if not b.per_pe and b.bandwidth_bytes_per_cycle is not None and b.name in reads
+    }
+
+
+def add_buffer_energy(arch: ArchSpec, reads: dict[str, float], writes: dict[str, float],
+                      e: dict[str, float]) -> None:
+    """Charge each global buffer's read and write bytes to its component of ``e``."""
+    for b in arch.buffers:
+        if b.per_pe or b.name not in reads:
+            continue
+        e[b.name] = (reads[b.name] * 8 * arch.read_pj_per_bit(b)
+                     + writes.get(b.name, 0.0) * 8 * arch.write_pj_per_bit(b)) * 1e-12
+
+
 def combine_latency(
     arch: ArchSpec, compute_s: float, dram_s: float, buffer_s: dict[str, float],
     exposed_s: float,
@@ -95,13 +116,7 @@ def mac_layer_cost(
             r += mapping.dram_useful_bytes["outputs"]  # results (and spills) leave for DRAM
         reads[name] = reads.get(name, 0.0) + r
         writes[name] = writes.get(name, 0.0) + w
-    buffer_s = {}
-    for buf in arch.buffers:
-        if buf.per_pe or buf.bandwidth_bytes_per_cycle is None:
-            continue
-        buffer_s[buf.name] = (reads[buf.name] + writes[buf.name]) / (
-            buf.bandwidth_bytes_per_cycle * clk
-        )
+    buffer_s = buffer_port_times(arch, reads, writes)
     latency, bound = combine_latency(arch, compute_s, dram_s, buffer_s, mapping.exposed_bytes / bw)
 
     e = empty_breakdown(arch)
@@ -110,11 +125,7 @@ def mac_layer_cost(
     if rf and array.rf_accesses:
         rf_pj = arch.read_pj_per_bit(rf[0])
         e["register_file"] = array.rf_accesses * elem_bytes * 8 * rf_pj * 1e-12
-    for buf in arch.buffers:
-        if buf.per_pe:
-            continue
-        e[buf.name] = (reads[buf.name] * 8 * arch.read_pj_per_bit(buf)
-                       + writes[buf.name] * 8 * arch.write_pj_per_bit(buf)) * 1e-12
+    add_buffer_energy(arch, reads, writes, e)
     e["interconnect"] = hop_energy_j(array.hop_bits, arch)
     meta = (mapping.dram_bytes["weights"] * eff.weight_meta_share
             + mapping.dram_bytes["inputs"] * eff.input_meta_share)

@@ -33,6 +33,7 @@ class SparseEffect:
     input_size: float = 1.0
     weight_meta_share: float = 0.0  # metadata share of the stored weight bytes
     input_meta_share: float = 0.0
+    locality: float = 1.0  # wire length relative to random connectivity (small-world < 1)
     note: str = ""
 
     @property
@@ -42,13 +43,16 @@ class SparseEffect:
 
 
 DENSE = SparseEffect()
+#: Topologies where an operand's wire length depends on where its consumers sit; on systolic,
+#: bus and crossbar wiring the schedule fixes the distance whatever the connectivity.
+DISTANCE_TOPOLOGIES = ("mesh", "tree", "graph")
 
 
 def sparse_effect(profile: SparsityProfile | None, arch: ArchSpec, nest: LoopNest,
                   array: ArrayCost) -> SparseEffect:
     """What ``profile`` does to ``nest`` on ``arch`` (whose dense activity is ``array``)."""
-    if profile is None or profile.is_dense:
-        return DENSE
+    if profile is None:
+        return DENSE  # no sparsity asked for: dense storage, dense schedule
     sup = arch.sparsity
     dw, di = profile.weight_density, profile.input_density
     bits = nest.elem_bytes * 8
@@ -86,23 +90,36 @@ def sparse_effect(profile: SparsityProfile | None, arch: ArchSpec, nest: LoopNes
     work = min(work, 1.0)
     toggling = min(1.0, dw * di / issued) if sup.gating and issued > 0 else 1.0
 
+    # Compression: the toolchain stores a tensor in the hardware's format only where that is
+    # smaller than dense (and an n:m format only for n:m-conformant weights).
     w_size, w_meta = 1.0, 0.0
-    if sup.weights.format != "dense" and not nest.weights_are_activations and dw < 1.0:
-        v, m = profile.storage_bits(sup.weights.format, bits, sup.weights.block,
-                                    sup.weights.run_bits)
-        w_size = (v + m) / (profile.rows * profile.cols * bits)
-        w_meta = m / (v + m) if v + m else 0.0
+    fmt = sup.weights.format
+    if fmt != "dense" and not nest.weights_are_activations:
+        usable = fmt != "nm" or profile.conforms(*sup.nm)
+        v, m = profile.storage_bits(fmt, bits, sup.weights.block, sup.weights.run_bits)
+        size = (v + m) / (profile.rows * profile.cols * bits)
+        if usable and size < 1.0:
+            w_size, w_meta = size, m / (v + m)
+        else:
+            notes.append(f"weights stored dense ({fmt} would not be smaller)" if usable
+                         else f"weights stored dense (not {sup.nm[0]}:{sup.nm[1]}-conformant)")
     i_size, i_meta = 1.0, 0.0
-    if sup.inputs.format != "dense" and di < 1.0:
+    if sup.inputs.format != "dense":
         rows, cols = nest.G * nest.N * nest.C, nest.H * nest.W
         bh, bw = sup.inputs.block
         occ = (1 - (1 - di) ** (bh * bw)) * -(-rows // bh) * -(-cols // bw)
         st = MatrixStats(rows, cols, di * rows * cols, occ, sup.inputs.block)
-        i_size = size_factor(sup.inputs.format, st, bits, sup.inputs.run_bits)
-        v, m = storage_bits(sup.inputs.format, st, bits, sup.inputs.run_bits)
-        i_meta = m / (v + m) if v + m else 0.0
+        size = size_factor(sup.inputs.format, st, bits, sup.inputs.run_bits)
+        if size < 1.0:
+            v, m = storage_bits(sup.inputs.format, st, bits, sup.inputs.run_bits)
+            i_size, i_meta = size, m / (v + m)
+    locality = 1.0
+    if arch.interconnect.topology in DISTANCE_TOPOLOGIES:
+        locality = profile.locality()
+        if locality < 1.0:
+            notes.append(f"local connectivity: wires {locality:.2f}x as long as random")
     return SparseEffect(dw, di, work, issued, toggling, imb, w_size, i_size, w_meta, i_meta,
-                        "; ".join(notes))
+                        locality, "; ".join(notes))
 
 
 def apply_effect(array: ArrayCost, eff: SparseEffect) -> ArrayCost:
@@ -123,5 +140,5 @@ def apply_effect(array: ArrayCost, eff: SparseEffect) -> ArrayCost:
         buffer_reads=reads,
         buffer_writes=writes,
         rf_accesses=array.rf_accesses * eff.issued,
-        hop_bits=array.hop_bits * eff.issued,
+        hop_bits=array.hop_bits * eff.issued * eff.locality,
     )

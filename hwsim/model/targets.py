@@ -14,8 +14,10 @@ from hwsim.model.cost import LayerCost, mac_layer_cost
 from hwsim.model.fpga import fpga_array
 from hwsim.model.loopnest import LoopNest
 from hwsim.model.mapper import Scaling, map_layer
+from hwsim.model.scratchpad import scratchpad_target
 from hwsim.model.sparse import apply_effect, sparse_effect
 from hwsim.model.systolic import systolic_array
+from hwsim.model.tensor_core import tensor_core_target
 from hwsim.sparsity.profile import SparsityProfile
 
 ArrayModel = Callable[[LoopNest, ArchSpec], ArrayCost]
@@ -41,4 +43,9 @@ def array_target(nest: LoopNest, arch: ArchSpec, objective: str, static_w: float
 
 
 TargetModel = Callable[[LoopNest, ArchSpec, str, float, "SparsityProfile | None"], LayerCost]
-TARGETS: dict[str, TargetModel] = {"fpga": array_target, "systolic": array_target}
+TARGETS: dict[str, TargetModel] = {
+    "fpga": array_target,
+    "systolic": array_target,
+    "tensor_core": tensor_core_target,
+    "scratchpad": scratchpad_target,
+}

@@ -11,7 +11,13 @@ from __future__ import annotations
 import math
 
 from hwsim.arch.spec import ArchSpec
-from hwsim.model.cost import LayerCost, combine_latency, empty_breakdown
+from hwsim.model.cost import (
+    LayerCost,
+    add_buffer_energy,
+    buffer_port_times,
+    combine_latency,
+    empty_breakdown,
+)
 from hwsim.model.dram import access_energy_j, burst_efficiency
 from hwsim.precision import bytes_per_element
 from hwsim.workload.layers import EmbeddingBag, Layer
@@ -49,20 +55,14 @@ def vector_layer_cost(layer: Layer, batch: int, precision: str, arch: ArchSpec,
     if in_buf.name == out_buf.name:
         reads = {in_buf.name: in_b + out_b}
         writes = {in_buf.name: in_b + out_b}
-    buffer_s = {
-        b.name: (reads.get(b.name, 0) + writes.get(b.name, 0)) / (b.bandwidth_bytes_per_cycle * clk)
-        for b in arch.buffers
-        if not b.per_pe and b.bandwidth_bytes_per_cycle is not None and b.name in reads
-    }
-    # One DRAM burst in and one out cannot overlap with the streaming.
-    exposed = 2 * arch.dram.burst_bytes / bw
-    latency, bound = combine_latency(arch, compute_s, dram_s, buffer_s, exposed)
+    buffer_s = buffer_port_times(arch, reads, writes)
+    # One DRAM burst in and one out cannot overlap with the streaming; a GPU also pays the
+    # kernel launch.
+    exposed_s = 2 * arch.dram.burst_bytes / bw + arch.launch_overhead_s
+    latency, bound = combine_latency(arch, compute_s, dram_s, buffer_s, exposed_s)
     e = empty_breakdown(arch)
     e["alu"] = ops * arch.alu_op_pj(precision) * 1e-12
-    for b in arch.buffers:
-        if b.name in reads:
-            e[b.name] = (reads[b.name] * 8 * arch.read_pj_per_bit(b)
-                         + writes[b.name] * 8 * arch.write_pj_per_bit(b)) * 1e-12
+    add_buffer_energy(arch, reads, writes, e)
     e["dram"] = access_energy_j(dram_bytes, arch.dram)
     e["static"] = static_w * latency
     return LayerCost(

@@ -85,6 +85,10 @@ def load_workload(path: str | Path) -> Workload:
 def _layer_dict(layer: Layer) -> dict[str, Any]:
     d = layer.model_dump(by_alias=True, exclude_defaults=True)
     d = {"name": d.pop("name"), "op": layer.op, **d}
+    if layer.sparsity is not None:
+        # exclude_defaults also drops the pattern tag (a Literal default) of the spec.
+        d["sparsity"] = {"pattern": layer.sparsity.pattern,
+                         **layer.sparsity.model_dump(exclude_defaults=True)}
     for k, v in list(d.items()):
         if isinstance(v, tuple):
             d[k] = v[0] if len(v) == 2 and v[0] == v[1] else list(v)

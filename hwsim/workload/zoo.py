@@ -285,6 +285,28 @@ def alexnet() -> Workload:
                      "Krizhevsky et al., NIPS 2012; Caffe bvlc_reference_caffenet shapes")
 
 
+def gnmt_step(batch: int = 1, hidden: int = 1024, layers: int = 8, vocab: int = 32320) -> Workload:
+    """One decoding step of a GNMT-like model (Wu et al. 2016): ``layers`` LSTM layers whose
+    four gates are one (4h x 2h) matrix applied to [input, hidden] per sample, an attention
+    projection, and the vocabulary projection. Recurrence makes each step a small-batch GEMM
+    (N = batch), the case gather/scatter sparsity targets."""
+    L: list[Layer] = []
+    x = INPUT
+    for i in range(layers):
+        L.append(Linear(name=f"lstm{i}.gates", inputs=[x], in_features=2 * hidden,
+                        out_features=4 * hidden, bias=True))
+        L.append(Eltwise(name=f"lstm{i}.cell", inputs=[f"lstm{i}.gates"], kind="sigmoid",
+                         shape=[4 * hidden], operands=1))
+        L.append(Linear(name=f"lstm{i}.out", inputs=[f"lstm{i}.cell"], in_features=4 * hidden,
+                        out_features=2 * hidden, bias=False))
+        x = f"lstm{i}.out"
+    L.append(Linear(name="attention", inputs=[x], in_features=2 * hidden, out_features=hidden))
+    L.append(Linear(name="projection", in_features=hidden, out_features=vocab))
+    return build_workload("gnmt_step", L, batch=batch,
+                          description="one decoding step of a GNMT-like LSTM model",
+                          source="Wu et al., arXiv 1609.08144 (8 layers, 1024 units, 32k vocab)")
+
+
 ZOO: dict[str, Callable[[], Workload]] = {
     "resnet18": lambda: resnet_imagenet(18),
     "resnet50": lambda: resnet_imagenet(50),
@@ -295,6 +317,7 @@ ZOO: dict[str, Callable[[], Workload]] = {
     "bert_base_seq128": bert_base,
     "dlrm_mlperf": dlrm_mlperf,
     "alexnet": alexnet,
+    "gnmt_step": gnmt_step,
 }
 
 

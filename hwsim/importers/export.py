@@ -1,0 +1,37 @@
+"""Write an imported workload: the YAML and its real masks (.npz) beside it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from hwsim.errors import HwsimError
+from hwsim.workload.graph import Workload, build_workload
+from hwsim.workload.io import dump_workload
+
+
+def masks_path(yaml_path: str | Path) -> Path:
+    """``out/net.yaml`` -> ``out/net.masks.npz``."""
+    p = Path(yaml_path)
+    return p.with_name(p.stem + ".masks.npz")
+
+
+def save_workload(wl: Workload, path: str | Path) -> Workload:
+    """Write ``wl`` to ``path`` and, when it has masks, ``<stem>.masks.npz`` beside it (named
+    in the YAML's ``masks:`` field, relative to it). Returns the workload as written, so that
+    ``load_workload(path)`` gives an equal one, masks included."""
+    path = Path(path)
+    masks = {k: np.asarray(v, dtype=bool) for k, v in wl.masks.items()}
+    npz = masks_path(path) if masks else None
+    out = build_workload(wl.name, wl.layers, wl.batch, wl.precision, wl.description, wl.source,
+                         masks, npz.name if npz else None)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if npz is not None:
+            with npz.open("wb") as f:
+                np.savez_compressed(f, **masks)
+    except OSError as exc:
+        raise HwsimError(f"{npz}: cannot write masks: {exc}") from None
+    dump_workload(out, path)
+    return out

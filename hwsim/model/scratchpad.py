@@ -1,0 +1,158 @@
+"""Scratchpad target: a vector processor with a banked scratchpad and a gather/scatter engine.
+
+Weights stay sparse as values plus column indices. Two inner loops are costed and the faster
+kept (as a compiler for such a machine would choose):
+
+* ``broadcast``: for each nonzero weight w[k, c], out[k, :] += w * in[c, :] over the N = batch x
+  pixels (or tokens) dimension, vectorised ``lanes`` wide; contiguous, conflict-free, no
+  gather; cost ~ nnz x ceil(N / lanes). Pays when N fills the lanes (convolutions).
+* ``gather``: for each output row k and each column n, the row's nonzeros are processed
+  ``lanes`` at a time: a gather of the matching activations from the scratchpad, then a vector
+  MAC and a reduction. A gather of L elements costs as many cycles as the busiest bank serves
+  (bank of column c = c mod banks): unstructured columns collide (expected maximum load of L
+  balls in B bins), blocks of consecutive columns and N:M groups collide less, and
+  gather-scatter-balanced rows are conflict-free by construction. Rows pad to whole vectors.
+  This loop is the one small-batch RNN/MLP layers (GNMT) must use.
+
+DRAM traffic (values, indices, activations, outputs) comes from the shared DRAM tiling mapper
+with the compressed weight size; the DMA overlaps compute (double-buffered scratchpad).
+"""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+
+import numpy as np
+
+from hwsim.arch.spec import ArchSpec, ScratchpadCompute
+from hwsim.model.array import ArrayCost
+from hwsim.model.cost import LayerCost, mac_layer_cost
+from hwsim.model.loopnest import LoopNest
+from hwsim.model.mapper import Scaling, map_layer
+from hwsim.model.sparse import SparseEffect
+from hwsim.sparsity.profile import SparsityProfile
+from hwsim.sparsity.spec import NM, Block, Channel, Dense, GatherScatter, ShuffledBlock
+
+
+@lru_cache(maxsize=256)
+def expected_max_bin_load(balls: int, bins: int) -> float:
+    """E[max load] of ``balls`` thrown uniformly into ``bins`` (exact, via the multinomial
+    distribution's CDF of the maximum computed by dynamic programming over bins)."""
+    if balls <= 0:
+        return 0.0
+    if bins <= 1:
+        return float(balls)
+    # P(max <= m) = balls! / bins^balls * [x^balls] (sum_{j<=m} x^j / j!)^bins
+    from math import lgamma
+
+    total = 0.0
+    fact = np.array([math.exp(-lgamma(j + 1)) for j in range(balls + 1)])
+    for m in range(balls):
+        poly = np.zeros(balls + 1)
+        poly[: m + 1] = fact[: m + 1]
+        acc = np.zeros(balls + 1)
+        acc[0] = 1.0
+        base, e = poly, bins
+        while e:  # exponentiation by squaring, truncated at degree ``balls``
+            if e & 1:
+                acc = np.convolve(acc, base)[: balls + 1]
+            base = np.convolve(base, base)[: balls + 1]
+            e >>= 1
+        p_le = acc[balls] * math.exp(lgamma(balls + 1) - balls * math.log(bins))
+        total += 1.0 - min(1.0, p_le)
+    return total
+
+
+@lru_cache(maxsize=256)
+def nm_gather_conflicts(n: int, m: int, lanes: int, banks: int, draws: int = 4000) -> float:
+    """E[busiest bank] when a vector gathers the nonzeros of consecutive n:m groups: group g
+    starts at column m*g (bank m*g mod banks) and keeps n random columns of its m. Seeded
+    simulation of that exact mapping (deterministic)."""
+    rng = np.random.default_rng(12345)
+    groups = math.ceil(lanes / n)
+    offs = np.argsort(rng.random((draws, groups, m)), axis=2)[:, :, :n]  # n distinct offsets
+    cols = (np.arange(groups)[None, :, None] * m + offs).reshape(draws, -1)[:, :lanes]
+    bank = cols % banks
+    counts = np.zeros((draws, banks), dtype=np.int64)
+    np.add.at(counts, (np.arange(draws)[:, None], bank), 1)
+    return float(counts.max(axis=1).mean())
+
+
+def gather_cycles(profile: SparsityProfile | None, lanes: int, banks: int) -> float:
+    """Cycles per gather of ``lanes`` activations for this pattern (1.0 = conflict-free)."""
+    spec = profile.spec if profile is not None else Dense()
+    L = lanes
+    if profile is None or isinstance(spec, (Dense, Channel, GatherScatter)):
+        return max(1.0, lanes / banks)  # dense rows and balanced rows hit distinct banks
+    if isinstance(spec, (Block, ShuffledBlock)):
+        run = max(1, spec.size[1])  # consecutive columns: distinct banks within a block
+        groups = max(1, math.ceil(L / run))
+        return max(1.0, expected_max_bin_load(groups, max(1, banks // run)))
+    if isinstance(spec, NM) and spec.granularity == "weight":
+        return max(1.0, nm_gather_conflicts(spec.n, spec.m, L, banks))
+    return max(1.0, expected_max_bin_load(L, banks))  # unstructured, small-world, kernels
+
+
+def scratchpad_target(nest: LoopNest, arch: ArchSpec, objective: str, static_w: float,
+                      profile: SparsityProfile | None = None) -> LayerCost:
+    """Cost of a MAC layer on a vector processor with a gather/scatter engine."""
+    comp: ScratchpadCompute = arch.compute
+    L, P = comp.lanes, comp.cores
+    G = nest.G
+    rows, red = nest.K, nest.C * nest.R * nest.S  # weight matrix per group
+    ncols = nest.N * nest.P * nest.Q  # the dimension each weight is applied across
+    d = profile.weight_density if profile is not None else 1.0
+    di = profile.input_density if profile is not None else 1.0
+    nnz = d * rows * red
+    bits = nest.elem_bytes * 8
+
+    # Broadcast loop: one vector MAC per nonzero per lanes-wide chunk of the N*P*Q columns.
+    broadcast = G * nnz * math.ceil(ncols / L) / P
+    # Gather loop: per row and column, ceil(nnz_row / L) gathers at the pattern's conflict
+    # cost, plus the row's reduction and loop overhead; unbalanced rows pad to the busiest.
+    per_row = d * red
+    imb = profile.imbalance(P) if profile is not None and d < 1 else 1.0
+    chunks = math.ceil(per_row / L) if isinstance(getattr(profile, "spec", None),
+                                                  GatherScatter) else per_row / L + 0.5
+    g_cost = gather_cycles(profile, L, comp.banks) / comp.gather_ports
+    gather = (G * rows * ncols * (chunks * g_cost + math.log2(L) + comp.row_overhead_cycles)
+              / P * imb)
+    loop, cycles = ("broadcast", broadcast) if broadcast <= gather else ("gather", gather)
+    cycles = max(cycles, 1.0)
+
+    macs = float(nest.macs)
+    issued = d  # only nonzero weights are multiplied
+    # Scratchpad traffic in elements: each issued MAC reads its activation (broadcast: one
+    # vector element per lane; gather: the gathered element), weights and indices once per
+    # use, partial sums per vector op.
+    idx_share = comp.index_bits / bits
+    reads = {"weights": G * nnz * (1 + idx_share) * (ncols / max(L, 1) if loop == "gather"
+                                                     else 1.0),
+             "inputs": macs * issued, "outputs": macs * issued / L}
+    writes = {"weights": 0.0, "inputs": 0.0, "outputs": macs * issued / L}
+    array = ArrayCost(
+        cycles=cycles, macs=macs, num_pes=L * P, buffer_reads=reads, buffer_writes=writes,
+        rf_accesses=0.0, hop_bits=0.0, granule={}, lanes=P, skip_tile=(1, L),
+    )
+    w_size = 1.0
+    w_meta = 0.0
+    sparse_size = d * (bits + comp.index_bits) / bits
+    if profile is not None and not nest.weights_are_activations and sparse_size < 1.0:
+        # Values plus one column index per nonzero (the processor's native sparse format),
+        # used where it is smaller than dense.
+        w_size = sparse_size
+        w_meta = comp.index_bits / (bits + comp.index_bits)
+    eff = SparseEffect(density=d, input_density=di, work=1.0, issued=issued, toggling=1.0,
+                       imbalance=imb if loop == "gather" else 1.0, weight_size=w_size,
+                       weight_meta_share=w_meta,
+                       note=f"{loop} loop, {g_cost:.2f} cycles per gather" if loop == "gather"
+                       else "broadcast loop (vectorised over columns)")
+    compute_s = cycles / arch.clock_hz
+    mac_pj = arch.mac_pj(nest.precision)
+    mapping = map_layer(nest, arch, compute_s, {}, objective, macs * issued * mac_pj * 1e-12,
+                        scaling=Scaling(size={"weights": w_size, "inputs": 1.0, "outputs": 1.0}),
+                        static_w=static_w)
+    cost = mac_layer_cost(arch, array, mapping, nest.elem_bytes, nest.psum_bytes, mac_pj,
+                          static_w, eff)
+    return cost
