@@ -53,7 +53,7 @@ parameters:
 
 def spec_file(tmp: Path, workload: str, n: int) -> Path:
     """A spec of about ``n`` points (4 shapes x nbuf x 4 x nbw)."""
-    nbw = max(1, round((n / (4 * 4 * 6)) ))
+    nbw = max(1, round(n / (4 * 4 * 6)))
     nbuf = max(1, round(n / (4 * 4 * nbw)))
     p = tmp / f"{workload}_{n}.yaml"
     p.write_text(SPEC.format(arch=ROOT / "arch_configs" / "gemmini.yaml", workload=workload,
