@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from hwsim.errors import HwsimError
-from hwsim.sweep.pareto import load_results, pareto_front
+from hwsim.sweep.pareto import filter_rows, load_results, pareto_front
 from hwsim.sweep.run import EXECUTORS, run_sweep
 from hwsim.sweep.spec import load_sweep
 
@@ -31,7 +31,9 @@ def cmd_pareto(args: argparse.Namespace) -> int:
     df = load_results(args.results)
     if "status" in df.columns:
         df = df[df["status"] == "ok"]
-    front = pareto_front(df, args.x, args.y, maximize=args.maximize or (), query=args.filter)
+    if args.filter:
+        df = filter_rows(df, args.filter)
+    front = pareto_front(df, args.x, args.y, maximize=args.maximize or ())
     show = [c for c in ("id", "workload", "sparsity", "level") if c in front.columns]
     show += [c for c in front.columns if str(c).startswith("param.")] + [args.x, args.y]
     show = list(dict.fromkeys(show))
