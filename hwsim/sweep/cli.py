@@ -1,0 +1,87 @@
+"""``hwsim sweep`` and ``hwsim pareto`` subcommands (registered by hwsim.cli)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from hwsim.errors import HwsimError
+from hwsim.sweep.pareto import filter_rows, load_results, pareto_front
+from hwsim.sweep.run import EXECUTORS, run_sweep
+from hwsim.sweep.spec import load_sweep
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    sweep = load_sweep(args.spec)
+    summary = run_sweep(
+        sweep, args.output, jobs=args.jobs, executor=args.executor, scheduler=args.scheduler,
+        chunk_size=args.chunk_size, progress=not args.quiet and sys.stderr.isatty(),
+    )
+    if not args.quiet:
+        layers = f", layers in {summary.layers_output}" if summary.layers_output else ""
+        print(f"{sweep.name}: {summary.points} points ({summary.grid} before constraints), "
+              f"{summary.evaluated} evaluated, {summary.resumed} already done, "
+              f"{summary.failed} infeasible/invalid; wrote {summary.output}{layers}")
+    return 0
+
+
+def cmd_pareto(args: argparse.Namespace) -> int:
+    df = load_results(args.results)
+    if "status" in df.columns:
+        df = df[df["status"] == "ok"]
+    if args.filter:
+        df = filter_rows(df, args.filter)
+    front = pareto_front(df, args.x, args.y, maximize=args.maximize or ())
+    show = [c for c in ("id", "workload", "sparsity", "level") if c in front.columns]
+    show += [c for c in front.columns if str(c).startswith("param.")] + [args.x, args.y]
+    show = list(dict.fromkeys(show))
+    print(f"Pareto front of {args.x} vs {args.y}: {len(front)} of {len(df)} points")
+    print(front[show].to_string(index=False) if len(front) else "(empty)")
+    if args.output:
+        _save(front, Path(args.output))
+    return 0
+
+
+def _save(front, out: Path) -> None:  # type: ignore[no-untyped-def]
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_name(out.name + ".tmp")
+        if out.suffix == ".json":
+            tmp.write_text(json.dumps(json.loads(front.to_json(orient="records")), indent=1),
+                           encoding="utf-8")
+        elif out.suffix == ".csv":
+            front.to_csv(tmp, index=False)
+        else:
+            raise HwsimError(f"{out}: expected a .csv or .json file name")
+        tmp.replace(out)
+    except OSError as exc:
+        raise HwsimError(f"{out}: cannot write: {exc}") from None
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add ``sweep`` and ``pareto`` to the hwsim command."""
+    sw = sub.add_parser("sweep", help="evaluate a design-space sweep into a Parquet table")
+    sw.add_argument("spec", help="sweep YAML (see README, Sweeps)")
+    sw.add_argument("-o", "--output", required=True, help="results .parquet (resumes if present)")
+    sw.add_argument("--jobs", type=int, default=1, help="worker processes (1: in-process)")
+    sw.add_argument("--executor", choices=EXECUTORS, default="local")
+    sw.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                    help="Dask scheduler, e.g. tcp://host:8786 (default: a local cluster)")
+    sw.add_argument("--chunk-size", type=int, default=None, metavar="K",
+                    help="points per task (default: about 8 tasks per worker, at most 64)")
+    sw.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
+    sw.set_defaults(func=cmd_sweep)
+
+    pa_ = sub.add_parser("pareto", help="Pareto front of two columns of sweep results")
+    pa_.add_argument("results", help="results .parquet from hwsim sweep")
+    pa_.add_argument("--x", default="latency_s")
+    pa_.add_argument("--y", default="energy_j")
+    pa_.add_argument("--maximize", action="append", metavar="COLUMN",
+                     help="maximise this column instead (repeatable), e.g. utilization")
+    pa_.add_argument("--filter", default=None, metavar="EXPR",
+                     help="keep rows where EXPR holds, e.g. \"workload == 'resnet50'\" "
+                          "(columns with dots: param_compute_rows)")
+    pa_.add_argument("-o", "--output", default=None, help="save the front (.csv or .json)")
+    pa_.set_defaults(func=cmd_pareto)
