@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,22 +14,6 @@ ROOT = Path(__file__).resolve().parent.parent
 ARCH_DIR = ROOT / "arch_configs"
 WORKLOAD_DIR = ROOT / "workloads"
 
-
-def _only_this_checkout() -> None:
-    """Drop an editable-install import finder that maps ``hwsim`` to another checkout.
-
-    With ``pip install -e`` of a different worktree, ``hwsim`` itself comes from this checkout
-    (the current directory wins) but a subpackage this checkout lacks (say a CLI plugin merged
-    elsewhere) would be imported from that other checkout, half-matching this one."""
-    for finder in list(sys.meta_path):
-        module = sys.modules.get(getattr(finder, "__module__", "") or "")
-        mapping = getattr(module, "MAPPING", None)
-        if isinstance(mapping, dict) and "hwsim" in mapping and \
-                Path(mapping["hwsim"]).resolve() != ROOT / "hwsim":
-            sys.meta_path.remove(finder)
-
-
-_only_this_checkout()
 
 TINY_FPGA: dict[str, Any] = {
     "name": "tiny_fpga",
