@@ -76,14 +76,14 @@ def evaluate_expr(tree: ast.Expression | str, names: Mapping[str, Any]) -> Any:
     """Value of a parsed (or textual) expression with ``names`` bound."""
     if isinstance(tree, str):
         tree = parse_expr(tree)
-    return _eval(tree.body, names)
+    return _evaluate_node(tree.body, names)
 
 
 def _is_array(v: Any) -> bool:
     return hasattr(v, "__array__") and not isinstance(v, (int, float, str, bool))
 
 
-def _eval(node: ast.AST, names: Mapping[str, Any]) -> Any:
+def _evaluate_node(node: ast.AST, names: Mapping[str, Any]) -> Any:
     if isinstance(node, ast.Constant):
         return node.value
     if isinstance(node, ast.Name):
@@ -92,7 +92,7 @@ def _eval(node: ast.AST, names: Mapping[str, Any]) -> Any:
             raise ExprError(f"unknown name '{node.id}' (known: {known})")
         return names[node.id]
     if isinstance(node, ast.BinOp):
-        left, right = _eval(node.left, names), _eval(node.right, names)
+        left, right = _evaluate_node(node.left, names), _evaluate_node(node.right, names)
         if isinstance(node.op, ast.Pow) and not _is_array(right) and abs(right) > MAX_EXPONENT:
             raise ExprError(f"exponent {right} is too large (at most {MAX_EXPONENT})")
         try:
@@ -100,12 +100,12 @@ def _eval(node: ast.AST, names: Mapping[str, Any]) -> Any:
         except (ZeroDivisionError, TypeError) as exc:
             raise ExprError(f"cannot compute: {exc}") from None
     if isinstance(node, ast.UnaryOp):
-        v = _eval(node.operand, names)
+        v = _evaluate_node(node.operand, names)
         if isinstance(node.op, ast.Not):
             return np.logical_not(v) if _is_array(v) else not v
         return -v if isinstance(node.op, ast.USub) else +v
     if isinstance(node, ast.BoolOp):
-        values = [_eval(v, names) for v in node.values]
+        values = [_evaluate_node(v, names) for v in node.values]
         if any(_is_array(v) for v in values):
             fn = np.logical_and if isinstance(node.op, ast.And) else np.logical_or
             out = values[0]
@@ -114,10 +114,10 @@ def _eval(node: ast.AST, names: Mapping[str, Any]) -> Any:
             return out
         return all(values) if isinstance(node.op, ast.And) else any(values)
     if isinstance(node, ast.Compare):
-        left = _eval(node.left, names)
+        left = _evaluate_node(node.left, names)
         result: Any = True
         for op, comp in zip(node.ops, node.comparators):
-            right = _eval(comp, names)
+            right = _evaluate_node(comp, names)
             try:
                 r = _CMPOPS[type(op)](left, right)
             except TypeError as exc:
