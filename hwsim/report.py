@@ -41,6 +41,7 @@ class LayerResult:
     input_density: float = 1.0
     sparsity: str = "dense"
     note: str = ""
+    intensity_ops_per_byte: float = 0.0  # computation-to-communication ratio (roofline x)
     mapping: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -68,6 +69,7 @@ class LayerResult:
             input_density=cost.input_density,
             sparsity=sparsity,
             note=cost.note,
+            intensity_ops_per_byte=2.0 * cost.macs / cost.dram_bytes if cost.dram_bytes else 0.0,
             mapping=dict(cost.mapping),
         )
 
@@ -196,6 +198,8 @@ def build_report(workload: Workload, arch: ArchSpec, objective: str,
         "bound": max(by_time, key=lambda k: by_time[k]) if by_time else "compute",
         "bound_counts": counts,
         "dense_macs": dense_macs,
+        "intensity_ops_per_byte": 2.0 * macs / dram if (dram := sum(r.dram_bytes for r in rows))
+        else 0.0,
     }
     return Report(arch.name, arch.kind, workload.name, workload.batch, objective,
                   arch.clock_hz, n_pe, rows, totals)

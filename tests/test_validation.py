@@ -168,3 +168,13 @@ def test_systolic_matches_scalesim_cycles():
         worst = max(worst, abs(ours / int(r["compute_cycles"]) - 1))
     assert worst <= 0.02  # the issue's bound; measured 0.0
     assert worst == 0.0
+
+
+def test_zhang_roofline_ctc_ratio(zhang):
+    """The computation-to-communication ratio (ops per DRAM byte) puts every AlexNet conv layer
+    right of the ridge of Zhang's roofline (89.6 GFLOP/s over 4.5 GB/s = 19.9 ops/B), which is
+    why they are compute-bound."""
+    ridge = 2 * 448 * 100e6 / 4.5e9
+    for r in zhang.values():
+        assert r.intensity_ops_per_byte == pytest.approx(2 * r.macs / r.dram_bytes)
+        assert r.intensity_ops_per_byte > ridge
