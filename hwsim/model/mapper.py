@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -86,6 +87,106 @@ def _sum_extent(total: int, t: np.ndarray, stride: int, dil: int, k: int, full: 
     return rows + np.where(rem > 0, _extent(np.maximum(rem, 1), stride, dil, k, full), 0)
 
 
+@dataclass(frozen=True)
+class TileTable:
+    """Every feasible tiling of one layer on one memory system, with the traffic it implies.
+
+    It depends only on the loop nest, the tile granularity, the global buffers, the DRAM burst
+    size and the sparsity scaling, not on bandwidths, clocks or energies: design sweeps that
+    vary those reuse it (see ``tile_table``)."""
+
+    tiles: np.ndarray  # (5, M) tile sizes of N, K, C, P, Q per feasible candidate
+    useful: np.ndarray  # (order, operand, M) bytes before burst rounding
+    moved: np.ndarray  # (order, operand, M) bytes moved
+    spill: np.ndarray  # (M,) partial-sum spill bytes (read + write) in the spilling orders
+    tile_bytes: np.ndarray  # (operand, M) footprints in their buffers
+    exposed: float  # smallest feasible first-tiles-in + last-tile-out bytes (0 if no overlap)
+    overlap: bool  # every global buffer double-buffered
+
+
+BufferKey = tuple[tuple[str, tuple[str, ...], float, bool], ...]
+
+
+def _buffers_key(arch: ArchSpec) -> BufferKey:
+    return tuple((b.name, tuple(b.holds), b.capacity_kib, b.double_buffered)
+                 for b in arch.buffers if not b.per_pe)
+
+
+@lru_cache(maxsize=256)
+def tile_table(nest: LoopNest, granule: tuple[tuple[str, int], ...], buffers: BufferKey,
+               burst: int, size: tuple[float, float, float],
+               run: tuple[float | None, float | None]) -> TileTable:
+    """All feasible tilings of ``nest`` (pure; cached across evaluations of a sweep)."""
+    gran = dict(granule)
+    size_w, size_i, _ = size
+    eb, pb = nest.elem_bytes, nest.psum_bytes
+    dims = nest.dims
+    axes = [candidates(dims[d], gran.get(d, 1)) for d in TILED]
+    grids = np.meshgrid(*axes, indexing="ij")
+    tn, tk, tc, tp, tq = (g.ravel().astype(float) for g in grids)
+    N, K, C, P, Q, R, S = (dims[d] for d in "NKCPQRS")
+    (sh, sw), (dh, dw) = nest.stride, nest.dilation
+    hin = _extent(tp, sh, dh, R, nest.H)
+    win = _extent(tq, sw, dw, S, nest.W)
+
+    # Tile footprints in their buffers (outputs held as partial sums).
+    tile_w = tk * tc * R * S * eb * size_w
+    tile_i = tn * tc * hin * win * eb * size_i
+    tile_o = tn * tk * tp * tq * pb
+    tiles = {"weights": tile_w, "inputs": tile_i, "outputs": tile_o}
+    feasible = np.ones_like(tn, dtype=bool)
+    for _name, holds, cap_kib, double in buffers:
+        need = sum(tiles[op] for op in holds)
+        feasible &= need <= cap_kib * 1024 * (0.5 if double else 1.0)
+    if not feasible.any():
+        smallest = {op: float(t.min()) for op, t in tiles.items()}
+        raise InfeasibleHardwareError(
+            f"no tile of this layer fits the on-chip buffers: the smallest tiles need "
+            f"{smallest['weights']:.0f} B of weights, {smallest['inputs']:.0f} B of inputs and "
+            f"{smallest['outputs']:.0f} B of partial sums; buffers are "
+            + ", ".join(f"{name}={cap:g} KiB" for name, _, cap, _ in buffers)
+        )
+    overlap = all(double for *_, double in buffers)
+    exposed_all = tile_w + tile_i + tile_o * eb / pb
+    exposed = float(exposed_all[feasible].min()) if overlap else 0.0
+    # Only feasible candidates go further.
+    tn, tk, tc, tp, tq, hin, win = (a[feasible] for a in (tn, tk, tc, tp, tq, hin, win))
+    tile_bytes = np.stack([tile_w[feasible], tile_i[feasible], tile_o[feasible]])
+
+    trips = {d: np.ceil(dims[d] / t) for d, t in zip(TILED, (tn, tk, tc, tp, tq))}
+    G = nest.G
+    rows_total = _sum_extent(P, tp, sh, dh, R, nest.H)
+    cols_total = _sum_extent(Q, tq, sw, dw, S, nest.W)
+    w_once = G * K * C * R * S * eb * size_w
+    i_once = G * N * C * rows_total * cols_total * eb * size_i
+    o_once = G * N * K * P * Q * eb
+    spill = 2.0 * (trips["C"] - 1.0) * G * N * K * P * Q * pb
+    x_trips = trips["N"] * trips["P"] * trips["Q"]
+
+    # Contiguous runs (layouts KCRS and NCHW) decide burst efficiency.
+    run_w = np.where(tc < C, tc * R * S * eb, tk * C * R * S * eb) * size_w
+    run_i = np.where(win < nest.W, win * eb,
+                     np.where(hin < nest.H, hin * nest.W * eb, tc * nest.H * nest.W * eb))
+    run_i = run_i * size_i
+    run_o = np.where(tq < Q, tq * eb, np.where(tp < P, tp * Q * eb, tk * P * Q * eb))
+    ones = np.ones_like(tn)
+    effs = np.stack([
+        burst_efficiency(run_w if run[0] is None else run[0], burst) * ones,
+        burst_efficiency(run_i if run[1] is None else run[1], burst) * ones,
+        burst_efficiency(run_o, burst) * ones,
+    ])
+    useful = np.stack([
+        np.stack([w_once * x_trips, i_once * trips["K"], o_once * ones]),  # output stationary
+        np.stack([w_once * ones, i_once * trips["K"], o_once + spill]),  # weight stationary
+        np.stack([w_once * x_trips, i_once * ones, o_once + spill]),  # input stationary
+    ])  # (order, operand, candidate)
+    moved = useful / effs[None]
+    for a in (useful, moved, spill, tile_bytes):
+        a.flags.writeable = False  # shared through the cache
+    return TileTable(np.stack([tn, tk, tc, tp, tq]), useful, moved, spill, tile_bytes,
+                     exposed, overlap)
+
+
 def map_layer(
     nest: LoopNest,
     arch: ArchSpec,
@@ -104,106 +205,47 @@ def map_layer(
     trade DRAM traffic against exposed transfer time.
     """
     sc = scaling or Scaling()
-    eb, pb = nest.elem_bytes, nest.psum_bytes
-    dims = nest.dims
-    axes = [candidates(dims[d], granule.get(d, 1)) for d in TILED]
-    grids = np.meshgrid(*axes, indexing="ij")
-    tn, tk, tc, tp, tq = (g.ravel().astype(float) for g in grids)
-    N, K, C, P, Q, R, S = (dims[d] for d in "NKCPQRS")
-    (sh, sw), (dh, dw) = nest.stride, nest.dilation
-
-    trips = {d: np.ceil(dims[d] / t) for d, t in zip(TILED, (tn, tk, tc, tp, tq))}
-    hin = _extent(tp, sh, dh, R, nest.H)
-    win = _extent(tq, sw, dw, S, nest.W)
-
-    # Tile footprints in their buffers (outputs held as partial sums).
-    tile_w = tk * tc * R * S * eb * sc.size["weights"]
-    tile_i = tn * tc * hin * win * eb * sc.size["inputs"]
-    tile_o = tn * tk * tp * tq * pb
-    tiles = {"weights": tile_w, "inputs": tile_i, "outputs": tile_o}
-    feasible = np.ones_like(tn, dtype=bool)
-    for buf in arch.buffers:
-        if buf.per_pe:
-            continue
-        need = sum(tiles[op] for op in buf.holds)
-        cap = buf.capacity_kib * 1024 * (0.5 if buf.double_buffered else 1.0)
-        feasible &= need <= cap
-    if not feasible.any():
-        smallest = {op: float(t.min()) for op, t in tiles.items()}
-        raise InfeasibleHardwareError(
-            f"no tile of this layer fits the on-chip buffers of '{arch.name}': the smallest tiles "
-            f"need {smallest['weights']:.0f} B of weights, {smallest['inputs']:.0f} B of inputs "
-            f"and {smallest['outputs']:.0f} B of partial sums; buffers are "
-            + ", ".join(f"{b.name}={b.capacity_kib:g} KiB" for b in arch.buffers if not b.per_pe)
+    try:
+        table = tile_table(
+            nest, tuple(sorted(granule.items())), _buffers_key(arch), arch.dram.burst_bytes,
+            (sc.size["weights"], sc.size["inputs"], sc.size["outputs"]),
+            (sc.run_bytes["weights"], sc.run_bytes["inputs"]),
         )
-
-    G = nest.G
-    rows_total = _sum_extent(P, tp, sh, dh, R, nest.H)
-    cols_total = _sum_extent(Q, tq, sw, dw, S, nest.W)
-    w_once = G * K * C * R * S * eb * sc.size["weights"]
-    i_once = G * N * C * rows_total * cols_total * eb * sc.size["inputs"]
-    o_once = G * N * K * P * Q * eb
-    spill = 2.0 * (trips["C"] - 1.0) * G * N * K * P * Q * pb
-    x_trips = trips["N"] * trips["P"] * trips["Q"]
-
-    # Contiguous runs (layouts KCRS and NCHW) decide burst efficiency.
-    run_w = np.where(tc < C, tc * R * S * eb, tk * C * R * S * eb) * sc.size["weights"]
-    run_i = np.where(win < nest.W, win * eb,
-                     np.where(hin < nest.H, hin * nest.W * eb, tc * nest.H * nest.W * eb))
-    run_i = run_i * sc.size["inputs"]
-    run_o = np.where(tq < Q, tq * eb, np.where(tp < P, tp * Q * eb, tk * P * Q * eb))
-    burst = arch.dram.burst_bytes
-    eff = {
-        "weights": burst_efficiency(run_w if sc.run_bytes["weights"] is None
-                                    else sc.run_bytes["weights"], burst),
-        "inputs": burst_efficiency(run_i if sc.run_bytes["inputs"] is None
-                                   else sc.run_bytes["inputs"], burst),
-        "outputs": burst_efficiency(run_o, burst),
-    }
-
-    ones = np.ones_like(tn)
-    useful = np.stack([
-        np.stack([w_once * x_trips, i_once * trips["K"], o_once * ones]),  # output stationary
-        np.stack([w_once * ones, i_once * trips["K"], o_once + spill]),  # weight stationary
-        np.stack([w_once * x_trips, i_once * ones, o_once + spill]),  # input stationary
-    ])  # (order, operand, candidate)
-    effs = np.stack([eff["weights"] * ones, eff["inputs"] * ones, eff["outputs"] * ones])
-    moved = useful / effs[None]
+    except InfeasibleHardwareError as exc:
+        raise InfeasibleHardwareError(f"'{arch.name}': {exc}") from None
     bw = arch.dram.bandwidth_gbps * 1e9
-    overlap = all(b.double_buffered for b in arch.buffers if not b.per_pe)
     # A double-buffered pipeline cannot hide the first tiles in and the last tile out. It can
     # start on a small first tile whatever the steady-state tiling, so the exposed transfer is
     # the smallest feasible tile set: a per-layer constant, which keeps latency monotone in
     # bandwidth and lets compute-bound tilings tie (and be decided by energy).
-    exposed_all = tile_w + tile_i + tile_o * eb / pb
-    exposed = float(exposed_all[feasible].min()) if overlap else 0.0
-    dram_s = moved.sum(axis=1) / bw
-    lat = (np.maximum(compute_s, dram_s) if overlap else compute_s + dram_s) + exposed / bw
-    energy = fixed_energy_j + _traffic_energy_j(arch, useful, moved) + static_w * lat
+    dram_s = table.moved.sum(axis=1) / bw
+    lat = ((np.maximum(compute_s, dram_s) if table.overlap else compute_s + dram_s)
+           + table.exposed / bw)
+    energy = fixed_energy_j + _traffic_energy_j(arch, table.useful, table.moved) + static_w * lat
     primary, secondary = {
         "latency": (lat, energy), "energy": (energy, lat), "edp": (lat * energy, energy),
     }[objective]
-    primary = np.where(feasible[None], primary, np.inf)
     best = primary.min()
     near = primary <= best * (1 + TIE_TOLERANCE)
     flat = int(np.argmin(np.where(near, secondary, np.inf)))
-    oi, idx = divmod(flat, tn.size)
+    m = table.tiles.shape[1]
+    oi, idx = divmod(flat, m)
     order = ORDERS[oi]
-    useful_b = {op: float(useful[oi, j, idx]) for j, op in enumerate(OPERANDS)}
-    moved_b = {op: float(moved[oi, j, idx]) for j, op in enumerate(OPERANDS)}
-    tile = {d: int(t[idx]) for d, t in zip(TILED, (tn, tk, tc, tp, tq))}
-    tile.update(R=R, S=S)
-    spill_i = float(spill[idx]) if order != "output_stationary" else 0.0
+    useful_b = {op: float(table.useful[oi, j, idx]) for j, op in enumerate(OPERANDS)}
+    moved_b = {op: float(table.moved[oi, j, idx]) for j, op in enumerate(OPERANDS)}
+    tile = {d: int(table.tiles[i, idx]) for i, d in enumerate(TILED)}
+    tile.update(R=nest.R, S=nest.S)
+    spill_i = float(table.spill[idx]) if order != "output_stationary" else 0.0
     return Mapping(
         tile=tile,
         order=order,
         dram_bytes=moved_b,
         dram_useful_bytes=useful_b,
-        exposed_bytes=exposed,
+        exposed_bytes=table.exposed,
         buffer_fill_bytes={"weights": useful_b["weights"], "inputs": useful_b["inputs"],
                            "outputs": spill_i / 2.0},
-        tile_bytes={op: float(t[idx]) for op, t in tiles.items()},
-        candidates=int(feasible.sum()) * len(ORDERS),
+        tile_bytes={op: float(table.tile_bytes[j, idx]) for j, op in enumerate(OPERANDS)},
+        candidates=m * len(ORDERS),
     )
 
 
