@@ -62,7 +62,7 @@ def import_torch(module: Any, example_inputs: Any, name: str | None = None,
     except Exception as exc:  # tracing failures are user-model problems (control flow...)
         raise HwsimError(f"torch.fx cannot trace '{name}': {type(exc).__name__}: {exc}") from None
     was_training = module.training
-    module.train(False)  # inference mode (same as module.eval())
+    module.train(False)  # inference mode
     try:
         with torch.no_grad():
             ShapeProp(gm).propagate(*inputs)
