@@ -142,7 +142,7 @@ def test_gather_scatter_wins_where_gathers_dominate(gsv):
     rn = ZOO["resnet50"]()
     a = evaluate(rn, gsv, sparsity=parse_sparsity("gs:sparsity=0.9")).totals["latency_s"]
     b = evaluate(rn, gsv, sparsity=parse_sparsity("unstructured:sparsity=0.9")).totals["latency_s"]
-    assert a == pytest.approx(b, rel=1e-6)
+    assert a == pytest.approx(b, rel=0.01)  # same work; gs density is whole nonzeros per row
 
 
 def test_compare_across_all_four_targets():

@@ -113,7 +113,8 @@ def mac_layer_cost(
         r = array.buffer_reads.get(op, 0.0) * size
         w = array.buffer_writes.get(op, 0.0) * size + mapping.buffer_fill_bytes.get(op, 0.0)
         if op == "outputs":
-            r += mapping.dram_useful_bytes["outputs"]  # results (and spills) leave for DRAM
+            # Results and spilled partial sums leave for DRAM (the spill comes back as a fill).
+            r += mapping.dram_useful_bytes["outputs"] - mapping.buffer_fill_bytes["outputs"]
         reads[name] = reads.get(name, 0.0) + r
         writes[name] = writes.get(name, 0.0) + w
     buffer_s = buffer_port_times(arch, reads, writes)
@@ -124,7 +125,9 @@ def mac_layer_cost(
     rf = [b for b in arch.buffers if b.per_pe]
     if rf and array.rf_accesses:
         rf_pj = arch.read_pj_per_bit(rf[0])
-        e["register_file"] = array.rf_accesses * elem_bytes * 8 * rf_pj * 1e-12
+        # Of every three register accesses per MAC, one is the partial sum (accumulator width).
+        width = (2 * elem_bytes + psum_bytes) / 3
+        e["register_file"] = array.rf_accesses * width * 8 * rf_pj * 1e-12
     add_buffer_energy(arch, reads, writes, e)
     e["interconnect"] = hop_energy_j(array.hop_bits, arch)
     meta = (mapping.dram_bytes["weights"] * eff.weight_meta_share

@@ -221,7 +221,8 @@ def map_layer(
     dram_s = table.moved.sum(axis=1) / bw
     lat = ((np.maximum(compute_s, dram_s) if table.overlap else compute_s + dram_s)
            + table.exposed / bw)
-    energy = fixed_energy_j + _traffic_energy_j(arch, table.useful, table.moved) + static_w * lat
+    energy = (fixed_energy_j + _traffic_energy_j(arch, table.useful, table.moved, table.spill)
+              + static_w * lat)
     primary, secondary = {
         "latency": (lat, energy), "energy": (energy, lat), "edp": (lat * energy, energy),
     }[objective]
@@ -249,15 +250,20 @@ def map_layer(
     )
 
 
-def _traffic_energy_j(arch: ArchSpec, useful: np.ndarray, moved: np.ndarray) -> np.ndarray:
+def _traffic_energy_j(arch: ArchSpec, useful: np.ndarray, moved: np.ndarray,
+                      spill: np.ndarray) -> np.ndarray:
     """Energy that depends on the tiling: DRAM transfers and the buffer accesses they cause
-    (fills written into the weight/input buffers, outputs read out of theirs). Shape (order,
-    candidate)."""
+    (fills written into the weight/input buffers; results and spilled partial sums read out of
+    the output buffer, the spills written back in). Shape (order, candidate)."""
+    out_buf = arch.buffer_for("outputs")
     per_op = np.array([
         arch.write_pj_per_bit(arch.buffer_for("weights")),
         arch.write_pj_per_bit(arch.buffer_for("inputs")),
-        arch.read_pj_per_bit(arch.buffer_for("outputs")),
+        arch.read_pj_per_bit(out_buf),
     ])
     pj = moved.sum(axis=1) * 8.0 * arch.dram.energy_pj_per_bit
     pj = pj + np.einsum("j,ojc->oc", per_op, useful) * 8.0
+    # useful outputs = results + spill (out and back): half the spill is a write, not a read.
+    spill_orders = np.array([0.0, 1.0, 1.0])[:, None] * spill[None, :] / 2.0
+    pj = pj + spill_orders * 8.0 * (arch.write_pj_per_bit(out_buf) - per_op[2])
     return pj * 1e-12

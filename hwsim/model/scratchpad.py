@@ -127,10 +127,17 @@ def scratchpad_target(nest: LoopNest, arch: ArchSpec, objective: str, static_w: 
     # vector element per lane; gather: the gathered element), weights and indices once per
     # use, partial sums per vector op.
     idx_share = comp.index_bits / bits
-    reads = {"weights": G * nnz * (1 + idx_share) * (ncols / max(L, 1) if loop == "gather"
-                                                     else 1.0),
-             "inputs": macs * issued, "outputs": macs * issued / L}
-    writes = {"weights": 0.0, "inputs": 0.0, "outputs": macs * issued / L}
+    # Both loops keep the running sums in vector registers across a row's nonzeros (register
+    # blocking) and write one result per row and output column.
+    psums = float(G * rows * ncols)
+    if loop == "broadcast":
+        # Per nonzero: its value and index once, then a vector of activations per lane chunk.
+        w_elems = G * nnz * (1 + idx_share)
+    else:
+        # Per row and output column: the row's values and indices, the gathered activations.
+        w_elems = G * nnz * (1 + idx_share) * ncols
+    reads = {"weights": w_elems, "inputs": macs * issued, "outputs": 0.0}
+    writes = {"weights": 0.0, "inputs": 0.0, "outputs": psums}
     array = ArrayCost(
         cycles=cycles, macs=macs, num_pes=L * P, buffer_reads=reads, buffer_writes=writes,
         rf_accesses=0.0, hop_bits=0.0, granule={}, lanes=P, skip_tile=(1, L),

@@ -78,7 +78,7 @@ def sparse_effect(profile: SparsityProfile | None, arch: ArchSpec, nest: LoopNes
     elif dw < 1.0:
         notes.append("no weight skipping in this hardware")
 
-    if di < 1.0 and sup.skip_inputs:
+    if 0.0 < di < 1.0 and sup.skip_inputs:
         seg = nest.C * nest.R * nest.S
         imb_i = expected_max_binomial(seg, di, array.lanes) / (seg * di)
         issued *= di
@@ -99,7 +99,7 @@ def sparse_effect(profile: SparsityProfile | None, arch: ArchSpec, nest: LoopNes
         v, m = profile.storage_bits(fmt, bits, sup.weights.block, sup.weights.run_bits)
         size = (v + m) / (profile.rows * profile.cols * bits)
         if usable and size < 1.0:
-            w_size, w_meta = size, m / (v + m)
+            w_size, w_meta = size, (m / (v + m) if v + m > 0 else 0.0)
         else:
             notes.append(f"weights stored dense ({fmt} would not be smaller)" if usable
                          else f"weights stored dense (not {sup.nm[0]}:{sup.nm[1]}-conformant)")
@@ -112,7 +112,7 @@ def sparse_effect(profile: SparsityProfile | None, arch: ArchSpec, nest: LoopNes
         size = size_factor(sup.inputs.format, st, bits, sup.inputs.run_bits)
         if size < 1.0:
             v, m = storage_bits(sup.inputs.format, st, bits, sup.inputs.run_bits)
-            i_size, i_meta = size, m / (v + m)
+            i_size, i_meta = size, (m / (v + m) if v + m > 0 else 0.0)
     locality = 1.0
     if arch.interconnect.topology in DISTANCE_TOPOLOGIES:
         locality = profile.locality()

@@ -50,17 +50,28 @@ def _nm_mask(rows: int, cols: int, n: int, m: int, unit: int,
 
 def _gs_mask(rows: int, cols: int, density: float, group: int,
              rng: np.random.Generator) -> np.ndarray:
-    """Each row keeps the same number of nonzeros in each of ``group`` banks (column c lives in
-    bank c mod group)."""
+    """Each row keeps round(density * cols) nonzeros (at least one) spread over ``group`` banks
+    (column c lives in bank c mod group) as evenly as possible: every bank holds the floor or
+    the ceiling of the row's share, so a gather of the row never conflicts more than needed."""
     g = max(1, min(group, cols))
     per_bank = -(-cols // g)
-    k = round(density * cols / g)
+    nnz = gs_row_nonzeros(density, cols)
+    base, extra = divmod(nnz, g)
+    # Which banks take one more: ``extra`` random banks per row.
+    bank_rank = np.argsort(rng.random((rows, g)), axis=1).argsort(axis=1)
+    k = base + (bank_rank < extra)  # (rows, g) nonzeros per bank
     scores = rng.random((rows, per_bank, g))
-    # Columns beyond ``cols`` (padding of the last bank row) must never be chosen.
+    # Positions beyond ``cols`` (padding of the last bank row) must never be chosen.
     pad = np.arange(per_bank * g).reshape(per_bank, g) >= cols
     scores[:, pad] = -1.0
     rank = np.argsort(np.argsort(-scores, axis=1), axis=1)
-    return (rank < k).reshape(rows, per_bank * g)[:, :cols]
+    keep = (rank < k[:, None, :]) & ~pad[None]
+    return keep.reshape(rows, per_bank * g)[:, :cols]
+
+
+def gs_row_nonzeros(density: float, cols: int) -> int:
+    """Nonzeros a gather-scatter-balanced row keeps: round(density * cols), at least one."""
+    return max(1, min(cols, round(density * cols)))
 
 
 def _small_world_mask(rows: int, cols: int, density: float, rewire: float,

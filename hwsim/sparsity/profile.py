@@ -20,7 +20,7 @@ import numpy as np
 from scipy import stats
 
 from hwsim.sparsity.formats import MatrixStats, storage_bits
-from hwsim.sparsity.masks import generate_mask
+from hwsim.sparsity.masks import generate_mask, gs_row_nonzeros
 from hwsim.sparsity.spec import (
     NM,
     Block,
@@ -84,14 +84,8 @@ class SparsityProfile:
 
     @property
     def _gs_density(self) -> float:
-        """Balanced patterns hold a whole number of nonzeros per bank and row, so the density
-        is quantised to multiples of group / cols when the group is known."""
-        g = getattr(self.spec, "group", 0)
-        d = self.spec.weight_density  # type: ignore[attr-defined]
-        if not g:
-            return d
-        per_bank = -(-self.cols // g)
-        return round(d * self.cols / g) / per_bank
+        """Balanced rows keep a whole number of nonzeros (at least one) per row."""
+        return gs_row_nonzeros(self.spec.weight_density, self.cols) / self.cols  # type: ignore
 
     @cached_property
     def _mask(self) -> np.ndarray:
