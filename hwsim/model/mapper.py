@@ -50,10 +50,9 @@ def candidates(extent: int, granule: int = 1, max_count: int = 9) -> np.ndarray:
 @dataclass(frozen=True)
 class Scaling:
     """How sparsity changes what the mapper moves: stored-size factor per operand (compressed
-    values plus metadata over dense) and DRAM burst efficiency override (None = from tiles)."""
+    values plus metadata over dense)."""
 
     size: dict[str, float] = field(default_factory=lambda: dict.fromkeys(OPERANDS, 1.0))
-    run_bytes: dict[str, float | None] = field(default_factory=lambda: dict.fromkeys(OPERANDS))
 
 
 @dataclass(frozen=True)
@@ -114,8 +113,7 @@ def _buffers_key(arch: ArchSpec) -> BufferKey:
 
 @lru_cache(maxsize=256)
 def tile_table(nest: LoopNest, granule: tuple[tuple[str, int], ...], buffers: BufferKey,
-               burst: int, size: tuple[float, float, float],
-               run: tuple[float | None, float | None]) -> TileTable:
+               burst: int, size: tuple[float, float, float]) -> TileTable:
     """All feasible tilings of ``nest`` (pure; cached across evaluations of a sweep)."""
     gran = dict(granule)
     size_w, size_i, _ = size
@@ -171,8 +169,8 @@ def tile_table(nest: LoopNest, granule: tuple[tuple[str, int], ...], buffers: Bu
     run_o = np.where(tq < Q, tq * eb, np.where(tp < P, tp * Q * eb, tk * P * Q * eb))
     ones = np.ones_like(tn)
     effs = np.stack([
-        burst_efficiency(run_w if run[0] is None else run[0], burst) * ones,
-        burst_efficiency(run_i if run[1] is None else run[1], burst) * ones,
+        burst_efficiency(run_w, burst) * ones,
+        burst_efficiency(run_i, burst) * ones,
         burst_efficiency(run_o, burst) * ones,
     ])
     useful = np.stack([
@@ -209,7 +207,6 @@ def map_layer(
         table = tile_table(
             nest, tuple(sorted(granule.items())), _buffers_key(arch), arch.dram.burst_bytes,
             (sc.size["weights"], sc.size["inputs"], sc.size["outputs"]),
-            (sc.run_bytes["weights"], sc.run_bytes["inputs"]),
         )
     except InfeasibleHardwareError as exc:
         raise InfeasibleHardwareError(f"'{arch.name}': {exc}") from None

@@ -82,16 +82,15 @@ def nm_gather_conflicts(n: int, m: int, lanes: int, banks: int, draws: int = 400
 def gather_cycles(profile: SparsityProfile | None, lanes: int, banks: int) -> float:
     """Cycles per gather of ``lanes`` activations for this pattern (1.0 = conflict-free)."""
     spec = profile.spec if profile is not None else Dense()
-    L = lanes
     if profile is None or isinstance(spec, (Dense, Channel, GatherScatter)):
         return max(1.0, lanes / banks)  # dense rows and balanced rows hit distinct banks
     if isinstance(spec, (Block, ShuffledBlock)):
         run = max(1, spec.size[1])  # consecutive columns: distinct banks within a block
-        groups = max(1, math.ceil(L / run))
+        groups = max(1, math.ceil(lanes / run))
         return max(1.0, expected_max_bin_load(groups, max(1, banks // run)))
     if isinstance(spec, NM) and spec.granularity == "weight":
-        return max(1.0, nm_gather_conflicts(spec.n, spec.m, L, banks))
-    return max(1.0, expected_max_bin_load(L, banks))  # unstructured, small-world, kernels
+        return max(1.0, nm_gather_conflicts(spec.n, spec.m, lanes, banks))
+    return max(1.0, expected_max_bin_load(lanes, banks))  # unstructured, small-world, kernels
 
 
 def scratchpad_target(nest: LoopNest, arch: ArchSpec, objective: str, static_w: float,

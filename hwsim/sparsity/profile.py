@@ -78,9 +78,6 @@ class SparsityProfile:
     def nnz(self) -> float:
         return self.weight_density * self.rows * self.cols
 
-    @property
-    def is_dense(self) -> bool:
-        return self.weight_density >= 1.0 and self.input_density >= 1.0
 
     @property
     def _gs_density(self) -> float:
