@@ -16,17 +16,17 @@ import csv
 import sys
 
 from hwsim import evaluate, load_workload
+from hwsim.arch.load import load_arch
 from hwsim.bundled import resolve
-from hwsim.cli import _arch
+from hwsim.evaluation.layer_sparsity import weight_matrix_shape
 from hwsim.precision import bytes_per_element
-from hwsim.sparsity.assign import weight_matrix_shape
 from hwsim.sparsity.formats import FORMATS, break_even_density
 from hwsim.sparsity.spec import Unstructured
 from hwsim.workload.graph import build_workload
 
 
 def model_break_even(wl, arch_name: str, fmt: str) -> float:
-    arch = _arch(arch_name, [f"sparsity.weights.format={fmt}"])
+    arch = load_arch(arch_name, [f"sparsity.weights.format={fmt}"])
     dense = evaluate(wl, arch, "energy").totals["dram_bytes"]
 
     def moved(d: float) -> float:
@@ -52,7 +52,7 @@ def main() -> None:
     full = load_workload(resolve(args.workload, "workloads"))
     layer = full.layer(args.layer)
     wl = build_workload("one", [layer.model_copy(update={"inputs": None})])
-    arch = _arch(args.arch, None)
+    arch = load_arch(args.arch, None)
     bits = bytes_per_element(arch.default_precision) * 8
     rows, cols, _ = weight_matrix_shape(layer)
     out = []

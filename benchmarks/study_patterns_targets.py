@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import argparse
 
+from hwsim.arch.load import load_arch
 from hwsim.bundled import resolve
-from hwsim.cli import _arch
-from hwsim.compare import compare, rows_csv, rows_table
+from hwsim.evaluation import compare
+from hwsim.report import rows_csv, rows_table
 from hwsim.sparsity.spec import parse_sparsity
 from hwsim.workload.io import load_workload
 
@@ -40,7 +41,7 @@ def main() -> None:
     ap.add_argument("-o", "--output", default=None)
     args = ap.parse_args()
     wl = load_workload(resolve(args.workload, "workloads"))
-    archs = [_arch(name, sets) for name, sets in TARGETS]
+    archs = [load_arch(name, sets) for name, sets in TARGETS]
     rows = compare(wl, archs, [parse_sparsity(p) for p in PATTERNS])
     print(rows_table(rows, wl.name))
     if args.output:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hwsim.errors import HwsimError
+from hwsim.errors import SpecError
 
 _REPO = Path(__file__).resolve().parent.parent
 
@@ -32,5 +32,5 @@ def resolve(spec: str, kind: str) -> Path:
     if candidate.exists():
         return candidate
     names = ", ".join(bundled_names(kind)) or "none"
-    raise HwsimError(f"{spec}: no such file, and no bundled {kind} entry of that name "
-                     f"(bundled: {names})")
+    raise SpecError(f"file not found, and no bundled {kind} entry of that name "
+                    f"(bundled: {names})", spec)

@@ -9,16 +9,13 @@ import argparse
 import sys
 from pathlib import Path
 
-from hwsim.arch.load import arch_from_data, load_arch
-from hwsim.arch.spec import ArchSpec
-from hwsim.bundled import bundled_names, resolve
-from hwsim.compare import compare, rows_csv, rows_json, rows_table
+from hwsim.arch.load import load_arch
+from hwsim.bundled import bundled_names
 from hwsim.errors import HwsimError
-from hwsim.model.evaluate import OBJECTIVES, evaluate
-from hwsim.overrides import apply_sets
+from hwsim.evaluation import OBJECTIVES, compare, evaluate
+from hwsim.report import rows_csv, rows_json, rows_table
 from hwsim.sparsity.spec import parse_sparsity
 from hwsim.workload.io import load_workload
-from hwsim.yamlio import load_yaml
 
 
 def _write(text: str, out: str | None) -> None:
@@ -44,20 +41,9 @@ def _fmt_for(out: str | None, fmt: str | None) -> str:
     return "table"
 
 
-def _arch(spec: str, sets: list[str] | None) -> ArchSpec:
-    """Load an arch by path or bundled name, applying ``--set`` overrides."""
-    path = resolve(spec, "arch_configs")
-    if not sets:
-        return load_arch(path)
-    data, lines = load_yaml(path)
-    if not isinstance(data, dict):
-        raise lines.error("an accelerator spec must be a YAML mapping")
-    return arch_from_data(apply_sets(data, sets), lines)
-
-
 def cmd_run(args: argparse.Namespace) -> int:
-    arch = _arch(args.arch, args.set)
-    wl = load_workload(resolve(args.workload, "workloads"))
+    arch = load_arch(args.arch, args.set)
+    wl = load_workload(args.workload)
     spec = parse_sparsity(args.sparsity) if args.sparsity else None
     report = evaluate(wl, arch, objective=args.objective, batch=args.batch, sparsity=spec,
                       level=args.level)
@@ -73,8 +59,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    archs = [_arch(a, args.set) for a in args.arch]
-    wl = load_workload(resolve(args.workload, "workloads"))
+    archs = [load_arch(a, args.set) for a in args.arch]
+    wl = load_workload(args.workload)
     specs = [parse_sparsity(s) for s in args.sparsity]
     rows = compare(wl, archs, specs, objective=args.objective, batch=args.batch)
     fmt = _fmt_for(args.output, args.format)
@@ -87,14 +73,14 @@ def cmd_list(args: argparse.Namespace) -> int:
     print("accelerators (arch_configs/):")
     for name in bundled_names("arch_configs"):
         try:
-            a = load_arch(resolve(name, "arch_configs"))
+            a = load_arch(name)
             print(f"  {name:<22} {a.kind:<12} {a.description}")
         except HwsimError as exc:
             print(f"  {name:<22} (invalid: {exc})")
     print("workloads (workloads/):")
     for name in bundled_names("workloads"):
         try:
-            w = load_workload(resolve(name, "workloads"))
+            w = load_workload(name)
             print(f"  {name:<22} {len(w):>4} layers {w.macs() / 1e9:>9.3f} GMACs "
                   f"{w.params() / 1e6:>10.2f} M params  batch {w.batch}")
         except HwsimError as exc:
@@ -103,7 +89,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_describe(args: argparse.Namespace) -> int:
-    wl = load_workload(resolve(args.workload, "workloads"))
+    wl = load_workload(args.workload)
     if args.batch:
         wl = wl.with_batch(args.batch)
     lines = [f"{wl.name}: {wl.description} (batch {wl.batch})",
@@ -184,7 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 #: Modules that add subcommands (each defines ``register(subparsers)``): sweeps, plots,
 #: importers. Kept out of this file so each capability stays in its own package.
-PLUGINS = ("hwsim.sweep.cli", "hwsim.plot_cli", "hwsim.importers.cli")
+PLUGINS = ("hwsim.sweep.cli", "hwsim.plot.cli", "hwsim.importers.cli")
 
 
 def _register(module: str, sub: argparse._SubParsersAction) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import yaml
@@ -49,3 +50,15 @@ def apply_sets(data: dict[str, Any], sets: list[str]) -> dict[str, Any]:
             value = raw
         data = set_path(data, path.strip(), value)
     return data
+
+
+def apply_overrides(data: dict[str, Any], overrides: Mapping[str, Any] | Sequence[str]
+                    ) -> dict[str, Any]:
+    """Apply ``{"path.to.field": value}`` or ``["path.to.field=value", ...]`` to ``data``."""
+    if isinstance(overrides, Mapping):
+        for path, value in overrides.items():
+            data = set_path(data, str(path), value)
+        return data
+    if isinstance(overrides, str):
+        overrides = [overrides]
+    return apply_sets(data, list(overrides))

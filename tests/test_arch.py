@@ -30,8 +30,13 @@ def test_bundled_arch_loads(name):
     arch = load_arch(ARCH_DIR / f"{name}.yaml")
     assert arch.num_pes > 0
     assert arch.clock_hz > 0
+    hw = arch.hw  # resolved once, at load
     for p in arch.precisions:
-        assert arch.mac_pj(p) > 0
+        assert hw.mac_pj[p] > 0 and hw.alu_pj[p] > 0
+    assert hw.dram_bytes_per_s == pytest.approx(arch.dram.bandwidth_gbps * 1e9)
+    assert hw.dram_pj_per_byte == pytest.approx(8 * arch.dram.energy_pj_per_bit)
+    assert all(lv.read_pj_per_byte > 0 and lv.capacity_bytes > 0 for lv in hw.levels)
+    assert {op: hw.level_of(op).name for op in ("weights", "inputs", "outputs")}
 
 
 @pytest.mark.parametrize("name", BUNDLED)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hwsim.model.evaluate import evaluate
+from hwsim.evaluation import evaluate
 from hwsim.workload import Conv2d, build_workload
 
 

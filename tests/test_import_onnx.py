@@ -15,8 +15,8 @@ from onnx import TensorProto, helper, numpy_helper  # noqa: E402
 from hwsim.arch.load import load_arch  # noqa: E402
 from hwsim.cli import main  # noqa: E402
 from hwsim.errors import HwsimError  # noqa: E402
+from hwsim.evaluation import evaluate  # noqa: E402
 from hwsim.importers import from_onnx, import_onnx, import_torch, save_workload  # noqa: E402
-from hwsim.model.evaluate import evaluate  # noqa: E402
 from hwsim.sparsity.spec import NM, Block, Unstructured  # noqa: E402
 from hwsim.workload.io import load_workload  # noqa: E402
 from tests import import_models as models  # noqa: E402

@@ -14,8 +14,8 @@ from matplotlib.figure import Figure
 
 from hwsim import evaluate, load_arch, load_workload
 from hwsim.cli import main
-from hwsim.compare import compare, rows_csv, rows_json
 from hwsim.errors import HwsimError
+from hwsim.evaluation import compare, sparsity_curves
 from hwsim.plot import (
     load_result,
     pareto_front,
@@ -26,10 +26,10 @@ from hwsim.plot import (
     plot_utilization,
     ridge_intensity,
     roofline_points,
-    sparsity_curves,
 )
 from hwsim.plot.style import COMPONENT_COLOURS, OKABE_ITO, si_scale
 from hwsim.plot.utilization import bound_code
+from hwsim.report import rows_csv, rows_json
 from hwsim.sparsity.spec import parse_sparsity
 from tests.conftest import ARCH_DIR, SYSTOLIC_32, WORKLOAD_DIR, make_arch
 
@@ -367,7 +367,7 @@ def test_cli_writes_figures(files, tmp_path, capsys, argv, fmt):
     (["utilization", "cmp.json"], "needs run results"),
     (["pareto", "sweep.csv", "--x", "nope"], "needs column(s) nope"),
     (["energy", "run.json", "-o", "fig.gif"], "must end in .png, .svg or .pdf"),
-    (["roofline", "run.json", "--arch", "no_such_arch"], "no such file"),
+    (["roofline", "run.json", "--arch", "no_such_arch"], "no_such_arch: file not found"),
 ])
 def test_cli_bad_input_exits_2(files, tmp_path, capsys, argv, needle):
     (tmp_path / "bad.json").write_text("{not json")
@@ -405,7 +405,7 @@ def test_energy_compare_rows_one_panel_per_accelerator():
     """Accelerators whose energies differ by orders of magnitude get a panel (and a scale)
     each; every panel's bar tops equal its own rows' totals."""
     from hwsim import load_arch
-    from hwsim.compare import compare
+    from hwsim.evaluation import compare
     from hwsim.sparsity.spec import parse_sparsity
     from hwsim.workload.zoo import ZOO
     from tests.conftest import ARCH_DIR

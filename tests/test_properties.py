@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hwsim.errors import InfeasibleHardwareError
-from hwsim.model.evaluate import evaluate
+from hwsim.evaluation import evaluate
 from hwsim.workload import Conv2d, Linear, build_workload
 from tests.conftest import SYSTOLIC_32, TINY_FPGA, make_arch
 

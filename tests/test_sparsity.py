@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hwsim.errors import HwsimError, SpecError
-from hwsim.model.evaluate import evaluate
+from hwsim.evaluation import evaluate
 from hwsim.sparsity.channel import prune_channels
 from hwsim.sparsity.formats import MatrixStats, break_even_density, storage_bits
 from hwsim.sparsity.masks import generate_mask, nested_masks

@@ -16,7 +16,7 @@ import pytest
 from hwsim.arch.spec import ArchSpec
 from hwsim.cli import main
 from hwsim.errors import SpecError
-from hwsim.model.evaluate import evaluate
+from hwsim.evaluation import evaluate
 from hwsim.overrides import set_path
 from hwsim.sparsity.spec import parse_sparsity
 from hwsim.sweep import load_results, load_sweep, run_sweep

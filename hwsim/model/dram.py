@@ -1,14 +1,17 @@
 """Off-chip DRAM: burst granularity, transfer time and energy.
 
 A transfer of a contiguous run of L bytes moves ceil(L / burst) bursts: a scattered 2-byte value
-costs a whole burst unless neighbours share it.
+costs a whole burst unless neighbours share it. Time and energy are linear in the bytes moved at
+the arch's resolved bandwidth (bytes/s) and energy (pJ per byte, I/O included); every layer's
+DRAM cost goes through ``transfer_time_s`` and ``access_energy_j``.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from hwsim.arch.spec import DramSpec
+from hwsim.arch.hardware import Hardware
+from hwsim.model.num import Num
 
 
 def burst_efficiency(run_bytes: np.ndarray | float, burst_bytes: int) -> np.ndarray | float:
@@ -18,11 +21,11 @@ def burst_efficiency(run_bytes: np.ndarray | float, burst_bytes: int) -> np.ndar
     return run / (np.ceil(run / burst_bytes) * burst_bytes)
 
 
-def transfer_time_s(nbytes: np.ndarray | float, dram: DramSpec) -> np.ndarray | float:
+def transfer_time_s(nbytes: Num, hw: Hardware) -> Num:
     """Seconds to move ``nbytes`` at the sustained bandwidth."""
-    return np.asarray(nbytes, dtype=float) / (dram.bandwidth_gbps * 1e9)
+    return nbytes / hw.dram_bytes_per_s
 
 
-def access_energy_j(nbytes: float, dram: DramSpec) -> float:
+def access_energy_j(nbytes: Num, hw: Hardware) -> Num:
     """Dynamic energy of moving ``nbytes`` (read or write), joules."""
-    return float(nbytes) * 8.0 * dram.energy_pj_per_bit * 1e-12
+    return nbytes * hw.dram_pj_per_byte * 1e-12

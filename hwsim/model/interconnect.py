@@ -7,11 +7,9 @@ PEs receive the same element) and the span of the array along the delivery direc
 from __future__ import annotations
 
 import math
-from functools import lru_cache
 
-import networkx as nx
-
-from hwsim.arch.spec import ArchSpec
+from hwsim.arch.hardware import Hardware
+from hwsim.model.num import Num
 
 
 def hops_per_delivery(topology: str, fanout: float, span: float, n_pe: int,
@@ -38,23 +36,6 @@ def hops_per_delivery(topology: str, fanout: float, span: float, n_pe: int,
     raise ValueError(f"unknown topology {topology}")
 
 
-@lru_cache(maxsize=64)
-def _graph_path_length(edges: tuple[tuple[int, int], ...]) -> float:
-    g = nx.Graph()
-    g.add_edges_from(edges)
-    if not nx.is_connected(g):
-        raise ValueError("interconnect graph is not connected")
-    return float(nx.average_shortest_path_length(g))
-
-
-def graph_path_length(arch: ArchSpec) -> float:
-    """Mean shortest-path hops of an explicit PE graph (0 for other topologies)."""
-    edges = arch.interconnect.edges
-    if arch.interconnect.topology != "graph" or not edges:
-        return 0.0
-    return _graph_path_length(tuple(tuple(e) for e in edges))
-
-
-def hop_energy_j(bit_hops: float, arch: ArchSpec) -> float:
+def hop_energy_j(bit_hops: Num, hw: Hardware) -> Num:
     """Energy of ``bit_hops`` bit-hops on this chip's wires, joules."""
-    return bit_hops * arch.interconnect.hop_mm * arch.wire_pj_per_bit_mm * 1e-12
+    return bit_hops * hw.hop_pj_per_bit * 1e-12

@@ -15,15 +15,19 @@ fit a buffer (half of it when double-buffered) are discarded and the best by the
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 
-from hwsim.arch.spec import OPERANDS, ArchSpec
+from hwsim.arch.hardware import OPERANDS, Hardware
 from hwsim.errors import InfeasibleHardwareError
+from hwsim.model.accounting import Counts, energy_breakdown_j, latency_s, score, secondary
+from hwsim.model.array import ArrayCost
+from hwsim.model.counts import Traffic, mac_counts
 from hwsim.model.dram import burst_efficiency
 from hwsim.model.loopnest import LoopNest
+from hwsim.model.sparse import SparseEffect
 
 ORDERS = ("output_stationary", "weight_stationary", "input_stationary")
 TILED = ("N", "K", "C", "P", "Q")
@@ -31,6 +35,8 @@ TILED = ("N", "K", "C", "P", "Q")
 #: by the secondary objective (energy for latency, latency for energy): a compute-bound layer
 #: hides any tiling, and the mapper then picks the one that moves the fewest bytes.
 TIE_TOLERANCE = 1e-9
+#: Orders that spill partial sums to DRAM (weight and input stationary), as 0/1 per ORDERS entry.
+_SPILLING = np.array([0.0, 1.0, 1.0])
 _STEPS = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024)
 
 
@@ -45,14 +51,6 @@ def candidates(extent: int, granule: int = 1, max_count: int = 9) -> np.ndarray:
         steps = [steps[i] for i in idx]
     vals = sorted({min(s * g, extent) for s in steps} | {extent})
     return np.array(vals, dtype=np.int64)
-
-
-@dataclass(frozen=True)
-class Scaling:
-    """How sparsity changes what the mapper moves: stored-size factor per operand (compressed
-    values plus metadata over dense)."""
-
-    size: dict[str, float] = field(default_factory=lambda: dict.fromkeys(OPERANDS, 1.0))
 
 
 @dataclass(frozen=True)
@@ -100,15 +98,9 @@ class TileTable:
     spill: np.ndarray  # (M,) partial-sum spill bytes (read + write) in the spilling orders
     tile_bytes: np.ndarray  # (operand, M) footprints in their buffers
     exposed: float  # smallest feasible first-tiles-in + last-tile-out bytes (0 if no overlap)
-    overlap: bool  # every global buffer double-buffered
 
 
 BufferKey = tuple[tuple[str, tuple[str, ...], float, bool], ...]
-
-
-def _buffers_key(arch: ArchSpec) -> BufferKey:
-    return tuple((b.name, tuple(b.holds), b.capacity_kib, b.double_buffered)
-                 for b in arch.buffers if not b.per_pe)
 
 
 @lru_cache(maxsize=256)
@@ -133,16 +125,16 @@ def tile_table(nest: LoopNest, granule: tuple[tuple[str, int], ...], buffers: Bu
     tile_o = tn * tk * tp * tq * pb
     tiles = {"weights": tile_w, "inputs": tile_i, "outputs": tile_o}
     feasible = np.ones_like(tn, dtype=bool)
-    for _name, holds, cap_kib, double in buffers:
+    for _name, holds, cap_bytes, double in buffers:
         need = sum(tiles[op] for op in holds)
-        feasible &= need <= cap_kib * 1024 * (0.5 if double else 1.0)
+        feasible &= need <= cap_bytes * (0.5 if double else 1.0)
     if not feasible.any():
         smallest = {op: float(t.min()) for op, t in tiles.items()}
         raise InfeasibleHardwareError(
             f"no tile of this layer fits the on-chip buffers: the smallest tiles need "
             f"{smallest['weights']:.0f} B of weights, {smallest['inputs']:.0f} B of inputs and "
             f"{smallest['outputs']:.0f} B of partial sums; buffers are "
-            + ", ".join(f"{name}={cap:g} KiB" for name, _, cap, _ in buffers)
+            + ", ".join(f"{name}={cap / 1024:g} KiB" for name, _, cap, _ in buffers)
         )
     overlap = all(double for *_, double in buffers)
     exposed_all = tile_w + tile_i + tile_o * eb / pb
@@ -181,51 +173,48 @@ def tile_table(nest: LoopNest, granule: tuple[tuple[str, int], ...], buffers: Bu
     moved = useful / effs[None]
     for a in (useful, moved, spill, tile_bytes):
         a.flags.writeable = False  # shared through the cache
-    return TileTable(np.stack([tn, tk, tc, tp, tq]), useful, moved, spill, tile_bytes,
-                     exposed, overlap)
+    return TileTable(np.stack([tn, tk, tc, tp, tq]), useful, moved, spill, tile_bytes, exposed)
 
 
-def map_layer(
-    nest: LoopNest,
-    arch: ArchSpec,
-    compute_s: float,
-    granule: dict[str, int],
-    objective: str = "latency",
-    fixed_energy_j: float = 0.0,
-    scaling: Scaling | None = None,
-    static_w: float = 0.0,
-) -> Mapping:
-    """Search tiles and order for ``nest`` on ``arch``; minimise latency, energy or EDP.
+def _buffers_key(hw: Hardware) -> BufferKey:
+    return tuple((lv.name, lv.holds, lv.capacity_bytes, lv.double_buffered)
+                 for lv in hw.levels)
 
-    ``compute_s`` is the array's compute time (tiling-independent, since tiles are multiples of
-    the unrolling), ``fixed_energy_j`` the energy that does not depend on the tiling and
-    ``static_w`` the static power charged over the latency; together they let each objective
-    trade DRAM traffic against exposed transfer time.
+
+def table_traffic(table: TileTable) -> Traffic:
+    """Every candidate's DRAM traffic, arrays of shape (order, candidate)."""
+    spill_fill = _SPILLING[:, None] * table.spill[None, :] / 2.0
+    return Traffic(
+        moved={op: table.moved[:, j, :] for j, op in enumerate(OPERANDS)},
+        useful={op: table.useful[:, j, :] for j, op in enumerate(OPERANDS)},
+        fill={"weights": table.useful[:, 0, :], "inputs": table.useful[:, 1, :],
+              "outputs": spill_fill},
+        exposed=table.exposed,
+    )
+
+
+def map_layer(nest: LoopNest, hw: Hardware, array: ArrayCost, eff: SparseEffect,
+              objective: str = "latency") -> tuple[Mapping, Counts]:
+    """Search tiles and order for ``nest`` on ``hw``; minimise latency, energy or EDP.
+
+    Every candidate is costed with ``hwsim.model.accounting`` on the counts it implies (array
+    activity included, so buffer ports and the array-side energy are seen), which is what the
+    report then states for the one chosen. Returns the mapping and its counts.
     """
-    sc = scaling or Scaling()
+    sizes = (eff.weight_size, eff.input_size, 1.0)
     try:
-        table = tile_table(
-            nest, tuple(sorted(granule.items())), _buffers_key(arch), arch.dram.burst_bytes,
-            (sc.size["weights"], sc.size["inputs"], sc.size["outputs"]),
-        )
+        table = tile_table(nest, tuple(sorted(array.granule.items())), _buffers_key(hw),
+                           hw.burst_bytes, sizes)
     except InfeasibleHardwareError as exc:
-        raise InfeasibleHardwareError(f"'{arch.name}': {exc}") from None
-    bw = arch.dram.bandwidth_gbps * 1e9
-    # A double-buffered pipeline cannot hide the first tiles in and the last tile out. It can
-    # start on a small first tile whatever the steady-state tiling, so the exposed transfer is
-    # the smallest feasible tile set: a per-layer constant, which keeps latency monotone in
-    # bandwidth and lets compute-bound tilings tie (and be decided by energy).
-    dram_s = table.moved.sum(axis=1) / bw
-    lat = ((np.maximum(compute_s, dram_s) if table.overlap else compute_s + dram_s)
-           + table.exposed / bw)
-    energy = (fixed_energy_j + _traffic_energy_j(arch, table.useful, table.moved, table.spill)
-              + static_w * lat)
-    primary, secondary = {
-        "latency": (lat, energy), "energy": (energy, lat), "edp": (lat * energy, energy),
-    }[objective]
+        raise InfeasibleHardwareError(f"'{hw.name}': {exc}") from None
+    counts = mac_counts(hw, nest, array, eff, table_traffic(table))
+    lat = latency_s(hw, counts)
+    energy = sum(energy_breakdown_j(hw, counts, lat).values())
+    primary = np.broadcast_to(score(objective, lat, energy), table.moved[:, 0, :].shape)
     best = primary.min()
     near = primary <= best * (1 + TIE_TOLERANCE)
-    flat = int(np.argmin(np.where(near, secondary, np.inf)))
+    tie_break = np.broadcast_to(secondary(objective, lat, energy), primary.shape)
+    flat = int(np.argmin(np.where(near, tie_break, np.inf)))
     m = table.tiles.shape[1]
     oi, idx = divmod(flat, m)
     order = ORDERS[oi]
@@ -233,34 +222,17 @@ def map_layer(
     moved_b = {op: float(table.moved[oi, j, idx]) for j, op in enumerate(OPERANDS)}
     tile = {d: int(table.tiles[i, idx]) for i, d in enumerate(TILED)}
     tile.update(R=nest.R, S=nest.S)
-    spill_i = float(table.spill[idx]) if order != "output_stationary" else 0.0
-    return Mapping(
+    fill = {"weights": useful_b["weights"], "inputs": useful_b["inputs"],
+            "outputs": float(_SPILLING[oi] * table.spill[idx] / 2.0)}
+    mapping = Mapping(
         tile=tile,
         order=order,
         dram_bytes=moved_b,
         dram_useful_bytes=useful_b,
         exposed_bytes=table.exposed,
-        buffer_fill_bytes={"weights": useful_b["weights"], "inputs": useful_b["inputs"],
-                           "outputs": spill_i / 2.0},
+        buffer_fill_bytes=fill,
         tile_bytes={op: float(table.tile_bytes[j, idx]) for j, op in enumerate(OPERANDS)},
         candidates=m * len(ORDERS),
     )
-
-
-def _traffic_energy_j(arch: ArchSpec, useful: np.ndarray, moved: np.ndarray,
-                      spill: np.ndarray) -> np.ndarray:
-    """Energy that depends on the tiling: DRAM transfers and the buffer accesses they cause
-    (fills written into the weight/input buffers; results and spilled partial sums read out of
-    the output buffer, the spills written back in). Shape (order, candidate)."""
-    out_buf = arch.buffer_for("outputs")
-    per_op = np.array([
-        arch.write_pj_per_bit(arch.buffer_for("weights")),
-        arch.write_pj_per_bit(arch.buffer_for("inputs")),
-        arch.read_pj_per_bit(out_buf),
-    ])
-    pj = moved.sum(axis=1) * 8.0 * arch.dram.energy_pj_per_bit
-    pj = pj + np.einsum("j,ojc->oc", per_op, useful) * 8.0
-    # useful outputs = results + spill (out and back): half the spill is a write, not a read.
-    spill_orders = np.array([0.0, 1.0, 1.0])[:, None] * spill[None, :] / 2.0
-    pj = pj + spill_orders * 8.0 * (arch.write_pj_per_bit(out_buf) - per_op[2])
-    return pj * 1e-12
+    chosen = mac_counts(hw, nest, array, eff, Traffic(moved_b, useful_b, fill, table.exposed))
+    return mapping, chosen

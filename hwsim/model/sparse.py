@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from hwsim.arch.spec import ArchSpec
+from hwsim.arch.hardware import Hardware
 from hwsim.model.array import ArrayCost
 from hwsim.model.loopnest import LoopNest
 from hwsim.sparsity.formats import MatrixStats, size_factor, storage_bits
@@ -48,12 +48,12 @@ DENSE = SparseEffect()
 DISTANCE_TOPOLOGIES = ("mesh", "tree", "graph")
 
 
-def sparse_effect(profile: SparsityProfile | None, arch: ArchSpec, nest: LoopNest,
+def sparse_effect(profile: SparsityProfile | None, hw: Hardware, nest: LoopNest,
                   array: ArrayCost) -> SparseEffect:
-    """What ``profile`` does to ``nest`` on ``arch`` (whose dense activity is ``array``)."""
+    """What ``profile`` does to ``nest`` on ``hw`` (whose dense activity is ``array``)."""
     if profile is None:
         return DENSE  # no sparsity asked for: dense storage, dense schedule
-    sup = arch.sparsity
+    sup = hw.sparsity
     dw, di = profile.weight_density, profile.input_density
     bits = nest.elem_bytes * 8
     work, issued, imb, notes = 1.0, 1.0, 1.0, []
@@ -114,7 +114,7 @@ def sparse_effect(profile: SparsityProfile | None, arch: ArchSpec, nest: LoopNes
             v, m = storage_bits(sup.inputs.format, st, bits, sup.inputs.run_bits)
             i_size, i_meta = size, (m / (v + m) if v + m > 0 else 0.0)
     locality = 1.0
-    if arch.interconnect.topology in DISTANCE_TOPOLOGIES:
+    if hw.topology in DISTANCE_TOPOLOGIES:
         locality = profile.locality()
         if locality < 1.0:
             notes.append(f"local connectivity: wires {locality:.2f}x as long as random")

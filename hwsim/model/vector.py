@@ -10,23 +10,18 @@ from __future__ import annotations
 
 import math
 
-from hwsim.arch.spec import ArchSpec
-from hwsim.model.cost import (
-    LayerCost,
-    add_buffer_energy,
-    buffer_port_times,
-    combine_latency,
-    empty_breakdown,
-)
-from hwsim.model.dram import access_energy_j, burst_efficiency
+from hwsim.arch.hardware import Hardware
+from hwsim.model.accounting import Counts
+from hwsim.model.cost import LayerCost, layer_cost
+from hwsim.model.dram import burst_efficiency
+from hwsim.model.num import Num
 from hwsim.precision import bytes_per_element
 from hwsim.workload.layers import EmbeddingBag, Layer
 
 INDEX_BYTES = 4  # int32 lookup indices (PyTorch EmbeddingBag default is int64; DLRM uses int32)
 
 
-def vector_layer_cost(layer: Layer, batch: int, precision: str, arch: ArchSpec,
-                      static_w: float) -> LayerCost:
+def vector_layer_cost(layer: Layer, batch: int, precision: str, hw: Hardware) -> LayerCost:
     """Latency and energy of a pooling / element-wise / embedding layer."""
     eb = bytes_per_element(precision)
     ops = float(layer.vector_ops() * batch)
@@ -34,7 +29,7 @@ def vector_layer_cost(layer: Layer, batch: int, precision: str, arch: ArchSpec,
     if isinstance(layer, EmbeddingBag):
         gathered = layer.gathered_elements() * batch * eb
         row = layer.dim * eb
-        in_moved = gathered / float(burst_efficiency(row, arch.dram.burst_bytes))
+        in_moved = gathered / float(burst_efficiency(row, hw.burst_bytes))
         in_moved += layer.input_elements() * batch * INDEX_BYTES
         in_b = gathered
         elems = layer.gathered_elements() * batch
@@ -42,38 +37,21 @@ def vector_layer_cost(layer: Layer, batch: int, precision: str, arch: ArchSpec,
         in_b = layer.input_elements() * batch * eb
         in_moved = in_b
         elems = layer.input_elements() * batch
-    dram_bytes = in_moved + out_b
-    lanes = arch.vector_lanes
-    cycles = float(math.ceil(max(ops, elems) / lanes))
-    clk = arch.clock_hz
-    bw = arch.dram.bandwidth_gbps * 1e9
-    compute_s = cycles / clk
-    dram_s = dram_bytes / bw
-    in_buf, out_buf = arch.buffer_for("inputs"), arch.buffer_for("outputs")
-    reads = {in_buf.name: in_b, out_buf.name: out_b}
-    writes = {in_buf.name: in_b, out_buf.name: out_b}
-    if in_buf.name == out_buf.name:
-        reads = {in_buf.name: in_b + out_b}
-        writes = {in_buf.name: in_b + out_b}
-    buffer_s = buffer_port_times(arch, reads, writes)
-    # One DRAM burst in and one out cannot overlap with the streaming; a GPU also pays the
-    # kernel launch, whatever overlaps.
-    latency, bound = combine_latency(arch, compute_s, dram_s, buffer_s,
-                                     2 * arch.dram.burst_bytes / bw)
-    latency += arch.launch_overhead_s
-    e = empty_breakdown(arch)
-    e["alu"] = ops * arch.alu_op_pj(precision) * 1e-12
-    add_buffer_energy(arch, reads, writes, e)
-    e["dram"] = access_energy_j(dram_bytes, arch.dram)
-    e["static"] = static_w * latency
-    return LayerCost(
-        latency_s=latency,
-        compute_s=compute_s,
-        dram_s=dram_s,
-        bound=bound,
-        energy_breakdown_j=e,
-        dram_bytes=dram_bytes,
-        macs=0.0,
-        compute_cycles=cycles,
-        utilization=0.0,
+    # Inputs and outputs are each written into and read out of their buffer once.
+    reads: dict[str, Num] = {}
+    for name, nbytes in ((hw.level_of("inputs").name, in_b), (hw.level_of("outputs").name, out_b)):
+        reads[name] = reads.get(name, 0.0) + nbytes
+    counts = Counts(
+        precision=precision,
+        compute_cycles=float(math.ceil(max(ops, elems) / hw.vector_lanes)),
+        dram_bytes=in_moved + out_b,
+        buffer_read_bytes=reads,
+        buffer_write_bytes=dict(reads),
+        alu_ops=ops,
+        # One DRAM burst in and one out cannot overlap with the streaming; a GPU also pays the
+        # kernel launch, whatever overlaps.
+        exposed_bytes=2.0 * hw.burst_bytes,
+        overlap=hw.overlap,
+        fixed_s=hw.launch_s,
     )
+    return layer_cost(hw, counts, macs=0.0, utilization=0.0)

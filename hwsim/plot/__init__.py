@@ -5,7 +5,7 @@ file path, an optional Axes to draw into, and returns the Figure; ``save(fig, pa
 PNG, SVG or PDF.
 """
 
-from hwsim.plot.data import Result, load_result, pareto_front, sparsity_curves, to_result
+from hwsim.plot.data import Result, load_result, pareto_front, to_result
 from hwsim.plot.energy import plot_energy_breakdown
 from hwsim.plot.pareto import plot_pareto
 from hwsim.plot.roofline import plot_roofline, ridge_intensity, roofline_points, roofs
@@ -15,4 +15,4 @@ from hwsim.plot.utilization import plot_utilization
 
 __all__ = ["Result", "load_result", "pareto_front", "plot_energy_breakdown", "plot_pareto",
            "plot_roofline", "plot_sparsity", "plot_utilization", "ridge_intensity",
-           "roofline_points", "roofs", "save", "sparsity_curves", "style", "to_result"]
+           "roofline_points", "roofs", "save", "style", "to_result"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, is_dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ import pandas as pd
 
 from hwsim.errors import HwsimError
 from hwsim.report import Report
+from hwsim.report.flat import flat_records
 
 _ENERGY_COL = re.compile(r"^energy_(.+)_j$")
 
@@ -45,20 +46,8 @@ def component_of(col: str) -> str:
 
 
 def _flatten(records: list[dict[str, Any]]) -> pd.DataFrame:
-    """Rows with an ``energy_breakdown_j`` dict -> one ``energy_<c>_j`` column per component
-    (0 where a row lacks the component); ``mapping`` dicts are dropped."""
-    comps: list[str] = []
-    for r in records:
-        for c in r.get("energy_breakdown_j") or {}:
-            if c not in comps:
-                comps.append(c)
-    rows = []
-    for r in records:
-        d = {k: v for k, v in r.items() if k not in ("energy_breakdown_j", "mapping")}
-        br = r.get("energy_breakdown_j") or {}
-        d.update({f"energy_{c}_j": float(br.get(c, 0.0)) for c in comps})
-        rows.append(d)
-    return pd.DataFrame(rows)
+    """Result rows as a frame with one ``energy_<c>_j`` column per energy component."""
+    return pd.DataFrame(flat_records(records))
 
 
 def _run_meta(d: Mapping[str, Any]) -> dict[str, Any]:
@@ -182,61 +171,3 @@ def pareto_front(df: pd.DataFrame, x: str = "latency_s", y: str = "energy_j") ->
     mask = np.zeros(len(df), dtype=bool)
     mask[order[ys_sorted < best_before]] = True
     return pd.Series(mask, index=df.index, name="pareto")
-
-
-PatternFactory = Callable[[float], Any] | str
-
-
-def sparsity_curves(workload: Any, archs: Sequence[Any], patterns_by_name: Mapping[str,
-                    PatternFactory], sparsities: Sequence[float], objective: str = "latency",
-                    batch: int | None = None) -> pd.DataFrame:
-    """Compare rows over a grid of weight sparsities, ready for ``plot_sparsity``.
-
-    ``workload`` and ``archs`` are objects or bundled names/paths. Each pattern is a callable
-    ``sparsity -> spec`` or a CLI template with ``{s}``, e.g. ``"block:size=4x4,sparsity={s}"``.
-    Returns one row per (arch, pattern, sparsity) plus one dense row per arch, with the
-    CompareRow columns, ``series`` (the pattern's name) and ``weight_sparsity`` (nominal,
-    fraction of zero weights; 0 for dense)."""
-    from hwsim.arch.load import load_arch
-    from hwsim.bundled import resolve
-    from hwsim.compare import compare
-    from hwsim.sparsity.spec import Dense, Nested, parse_sparsity
-    from hwsim.workload.io import load_workload
-
-    wl = load_workload(resolve(workload, "workloads")) if isinstance(workload, str) else workload
-    arch_specs = [load_arch(resolve(a, "arch_configs")) if isinstance(a, str) else a
-                  for a in archs]
-    specs: list[Any] = []
-    keys: list[tuple[str, float]] = []
-    for name, make in patterns_by_name.items():
-        for s in sparsities:
-            if isinstance(make, str):
-                if "{s}" not in make:
-                    raise HwsimError(f"pattern '{name}': template '{make}' has no {{s}}")
-                spec = parse_sparsity(make.format(s=s))
-            else:
-                spec = make(s)
-            if isinstance(spec, Nested):
-                raise HwsimError(f"pattern '{name}': nested patterns are not a curve")
-            if isinstance(spec, Dense) and spec.act == 0:
-                continue  # compare() gives the dense baseline once per arch
-            specs.append(spec)
-            keys.append((name, float(s)))
-    rows = compare(wl, arch_specs, specs, objective=objective, batch=batch)
-    df = _flatten(_records(rows))
-    series, sparsity = [], []
-    i = 0
-    for r in rows:
-        if r.pattern == "dense" and r.label == "dense":
-            series.append("dense")
-            sparsity.append(0.0)
-            i = 0
-            continue
-        name, s = keys[i]
-        series.append(name)
-        sparsity.append(s)
-        i += 1
-    df["series"] = series
-    df["weight_sparsity"] = sparsity
-    df["workload"] = wl.name
-    return df

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from hwsim.bundled import resolve
 from hwsim.errors import HwsimError, SpecError
-from hwsim.model.evaluate import OBJECTIVES
+from hwsim.model.accounting import OBJECTIVES
 from hwsim.overrides import set_path
 from hwsim.sparsity.spec import Nested, parse_sparsity
 from hwsim.sweep.expr import ExprError, names_in, parse_expr

@@ -18,7 +18,7 @@ import pyarrow as pa
 from hwsim.arch.load import arch_from_data
 from hwsim.arch.spec import ArchSpec
 from hwsim.errors import HwsimError, InfeasibleHardwareError
-from hwsim.model.evaluate import evaluate
+from hwsim.evaluation import evaluate
 from hwsim.overrides import set_path
 from hwsim.report import Report
 from hwsim.sparsity.spec import parse_sparsity

@@ -9,6 +9,7 @@ import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
+from hwsim.bundled import resolve
 from hwsim.errors import SpecError
 from hwsim.precision import Precision
 from hwsim.workload.graph import GraphError, Workload, build_workload
@@ -77,8 +78,9 @@ def workload_from_data(data: Any, lines: LineMap) -> Workload:
 
 
 def load_workload(path: str | Path) -> Workload:
-    """Read ``workloads/<name>.yaml``."""
-    data, lines = load_yaml(path)
+    """Read and validate a workload: a YAML path, or the name of a bundled one
+    (``load_workload("resnet50")``)."""
+    data, lines = load_yaml(resolve(str(path), "workloads"))
     return workload_from_data(data, lines)
 
 

@@ -21,9 +21,19 @@ from __future__ import annotations
 
 import math
 
-from hwsim.arch.spec import ArchSpec, SystolicCompute
+from hwsim.arch.compute import SystolicCompute
+from hwsim.arch.hardware import Hardware
 from hwsim.model.array import ArrayCost
+from hwsim.model.cost import LayerCost
 from hwsim.model.loopnest import LoopNest
+from hwsim.model.targets.array import array_layer_cost
+from hwsim.sparsity.profile import SparsityProfile
+
+
+def systolic_target(nest: LoopNest, hw: Hardware, objective: str,
+                    profile: SparsityProfile | None = None) -> LayerCost:
+    """Cost of a MAC layer on a systolic array."""
+    return array_layer_cost(nest, hw, objective, profile, systolic_array(nest, hw))
 
 
 def fold_cycles(dataflow: str, rows: int, cols: int, sr: int, sc: int, t: int) -> tuple[int, int]:
@@ -37,9 +47,10 @@ def fold_cycles(dataflow: str, rows: int, cols: int, sr: int, sc: int, t: int) -
     raise ValueError(f"unknown dataflow {dataflow}")
 
 
-def systolic_array(nest: LoopNest, arch: ArchSpec) -> ArrayCost:
+def systolic_array(nest: LoopNest, hw: Hardware) -> ArrayCost:
     """Cycles, SRAM traffic, register and wire activity of ``nest`` on a systolic array."""
-    comp: SystolicCompute = arch.compute
+    comp = hw.compute
+    assert isinstance(comp, SystolicCompute)
     R, C, df = comp.rows, comp.cols, comp.dataflow
     sr, sc, t = nest.gemm()
     folds, per_fold = fold_cycles(df, R, C, sr, sc, t)
@@ -69,7 +80,7 @@ def systolic_array(nest: LoopNest, arch: ArchSpec) -> ArrayCost:
                 + o_writes * pbits * (t / fr))
         granule = {}
     # Each MAC touches the PE's registers: the stationary value, the passing operand, the psum.
-    rf = 3.0 * macs if any(b.per_pe for b in arch.buffers) else 0.0
+    rf = 3.0 * macs if hw.rf_pj_per_byte is not None else 0.0
     return ArrayCost(
         cycles=cycles,
         macs=macs,

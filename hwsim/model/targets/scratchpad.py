@@ -1,7 +1,7 @@
 """Scratchpad target: a vector processor with a banked scratchpad and a gather/scatter engine.
 
-Weights stay sparse as values plus column indices. Two inner loops are costed and the faster
-kept (as a compiler for such a machine would choose):
+Weights stay sparse as values plus column indices. Two inner loops are costed in full (compute,
+DRAM, scratchpad ports, energy) and the better one kept, as a compiler for such a machine would:
 
 * ``broadcast``: for each nonzero weight w[k, c], out[k, :] += w * in[c, :] over the N = batch x
   pixels (or tokens) dimension, vectorised ``lanes`` wide; contiguous, conflict-free, no
@@ -25,12 +25,14 @@ from functools import lru_cache
 
 import numpy as np
 
-from hwsim.arch.spec import ArchSpec, ScratchpadCompute
+from hwsim.arch.compute import ScratchpadCompute
+from hwsim.arch.hardware import Hardware
+from hwsim.model.accounting import score
 from hwsim.model.array import ArrayCost
-from hwsim.model.cost import LayerCost, mac_layer_cost
+from hwsim.model.cost import LayerCost
 from hwsim.model.loopnest import LoopNest
-from hwsim.model.mapper import Scaling, map_layer
 from hwsim.model.sparse import SparseEffect
+from hwsim.model.targets.array import mapped_cost
 from hwsim.sparsity.profile import SparsityProfile
 from hwsim.sparsity.spec import NM, Block, Channel, Dense, GatherScatter, ShuffledBlock
 
@@ -93,10 +95,24 @@ def gather_cycles(profile: SparsityProfile | None, lanes: int, banks: int) -> fl
     return max(1.0, expected_max_bin_load(lanes, banks))  # unstructured, small-world, kernels
 
 
-def scratchpad_target(nest: LoopNest, arch: ArchSpec, objective: str, static_w: float,
+def scratchpad_target(nest: LoopNest, hw: Hardware, objective: str,
                       profile: SparsityProfile | None = None) -> LayerCost:
-    """Cost of a MAC layer on a vector processor with a gather/scatter engine."""
-    comp: ScratchpadCompute = arch.compute
+    """Cost of a MAC layer on a vector processor with a gather/scatter engine: both inner
+    loops are costed in full (compute, DRAM, scratchpad ports, energy) and the better one under
+    ``objective`` is kept, as a compiler that knows the machine would choose."""
+    costs = [mapped_cost(nest, hw, objective, *_loop(nest, hw, profile, loop))
+             for loop in LOOPS]
+    return min(costs, key=lambda c: float(score(objective, c.latency_s, c.energy_j)))
+
+
+LOOPS = ("broadcast", "gather")
+
+
+def _loop(nest: LoopNest, hw: Hardware, profile: SparsityProfile | None, loop: str
+          ) -> tuple[ArrayCost, SparseEffect]:
+    """Array activity and sparsity effect of ``nest`` run with the ``loop`` inner loop."""
+    comp = hw.compute
+    assert isinstance(comp, ScratchpadCompute)
     L, P = comp.lanes, comp.cores
     G = nest.G
     rows, red = nest.K, nest.C * nest.R * nest.S  # weight matrix per group
@@ -105,60 +121,47 @@ def scratchpad_target(nest: LoopNest, arch: ArchSpec, objective: str, static_w: 
     di = profile.input_density if profile is not None else 1.0
     nnz = d * rows * red
     bits = nest.elem_bytes * 8
-
-    # Broadcast loop: one vector MAC per nonzero per lanes-wide chunk of the N*P*Q columns.
-    broadcast = G * nnz * math.ceil(ncols / L) / P
-    # Gather loop: per row and column, ceil(nnz_row / L) gathers at the pattern's conflict
-    # cost, plus the row's reduction and loop overhead; unbalanced rows pad to the busiest.
-    per_row = d * red
-    imb = profile.imbalance(P) if profile is not None and d < 1 else 1.0
-    chunks = math.ceil(per_row / L) if isinstance(getattr(profile, "spec", None),
-                                                  GatherScatter) else per_row / L + 0.5
-    g_cost = gather_cycles(profile, L, comp.banks) / comp.gather_ports
-    gather = (G * rows * ncols * (chunks * g_cost + math.log2(L) + comp.row_overhead_cycles)
-              / P * imb)
-    loop, cycles = ("broadcast", broadcast) if broadcast <= gather else ("gather", gather)
-    cycles = max(cycles, 1.0)
-
     macs = float(nest.macs)
-    issued = d  # only nonzero weights are multiplied
     # Scratchpad traffic in elements: each issued MAC reads its activation (broadcast: one
-    # vector element per lane; gather: the gathered element), weights and indices once per
-    # use, partial sums per vector op.
+    # vector element per lane; gather: the gathered element); weights and their indices are
+    # read once per use. Both loops keep the running sums in vector registers across a row's
+    # nonzeros (register blocking) and write one result per row and output column.
     idx_share = comp.index_bits / bits
-    # Both loops keep the running sums in vector registers across a row's nonzeros (register
-    # blocking) and write one result per row and output column.
     psums = float(G * rows * ncols)
+    imb = 1.0
     if loop == "broadcast":
-        # Per nonzero: its value and index once, then a vector of activations per lane chunk.
+        # One vector MAC per nonzero per lanes-wide chunk of the N*P*Q columns; per nonzero its
+        # value and index once, then a vector of activations per lane chunk.
+        cycles = G * nnz * math.ceil(ncols / L) / P
         w_elems = G * nnz * (1 + idx_share)
+        note = "broadcast loop (vectorised over columns)"
     else:
-        # Per row and output column: the row's values and indices, the gathered activations.
+        # Per row and column, ceil(nnz_row / L) gathers at the pattern's conflict cost, plus
+        # the row's reduction and loop overhead; unbalanced rows pad to the busiest. Per row
+        # and output column: the row's values and indices, the gathered activations.
+        per_row = d * red
+        imb = profile.imbalance(P) if profile is not None and d < 1 else 1.0
+        balanced = isinstance(getattr(profile, "spec", None), GatherScatter)
+        chunks = math.ceil(per_row / L) if balanced else per_row / L + 0.5
+        g_cost = gather_cycles(profile, L, comp.banks) / comp.gather_ports
+        cycles = (G * rows * ncols * (chunks * g_cost + math.log2(L) + comp.row_overhead_cycles)
+                  / P * imb)
         w_elems = G * nnz * (1 + idx_share) * ncols
-    reads = {"weights": w_elems, "inputs": macs * issued, "outputs": 0.0}
-    writes = {"weights": 0.0, "inputs": 0.0, "outputs": psums}
+        note = f"gather loop, {g_cost:.2f} cycles per gather"
     array = ArrayCost(
-        cycles=cycles, macs=macs, num_pes=L * P, buffer_reads=reads, buffer_writes=writes,
+        cycles=max(cycles, 1.0), macs=macs, num_pes=L * P,
+        buffer_reads={"weights": w_elems, "inputs": macs * d, "outputs": 0.0},
+        buffer_writes={"weights": 0.0, "inputs": 0.0, "outputs": psums},
         rf_accesses=0.0, hop_bits=0.0, granule={}, lanes=P, skip_tile=(1, L),
     )
-    w_size = 1.0
-    w_meta = 0.0
+    w_size, w_meta = 1.0, 0.0
     sparse_size = d * (bits + comp.index_bits) / bits
     if profile is not None and not nest.weights_are_activations and sparse_size < 1.0:
         # Values plus one column index per nonzero (the processor's native sparse format),
         # used where it is smaller than dense.
         w_size = sparse_size
         w_meta = comp.index_bits / (bits + comp.index_bits)
-    eff = SparseEffect(density=d, input_density=di, work=1.0, issued=issued, toggling=1.0,
-                       imbalance=imb if loop == "gather" else 1.0, weight_size=w_size,
-                       weight_meta_share=w_meta,
-                       note=f"{loop} loop, {g_cost:.2f} cycles per gather" if loop == "gather"
-                       else "broadcast loop (vectorised over columns)")
-    compute_s = cycles / arch.clock_hz
-    mac_pj = arch.mac_pj(nest.precision)
-    mapping = map_layer(nest, arch, compute_s, {}, objective, macs * issued * mac_pj * 1e-12,
-                        scaling=Scaling(size={"weights": w_size, "inputs": 1.0, "outputs": 1.0}),
-                        static_w=static_w)
-    cost = mac_layer_cost(arch, array, mapping, nest.elem_bytes, nest.psum_bytes, mac_pj,
-                          static_w, eff)
-    return cost
+    # Only nonzero weights are multiplied (issued = d).
+    eff = SparseEffect(density=d, input_density=di, work=1.0, issued=d, toggling=1.0,
+                       imbalance=imb, weight_size=w_size, weight_meta_share=w_meta, note=note)
+    return array, eff

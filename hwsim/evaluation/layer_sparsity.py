@@ -7,7 +7,7 @@ import numpy as np
 from hwsim.errors import HwsimError
 from hwsim.model.loopnest import LoopNest
 from hwsim.sparsity.profile import SparsityProfile
-from hwsim.sparsity.spec import Channel, Dense, Nested
+from hwsim.sparsity.spec import Channel, Dense, Nested, Pattern
 from hwsim.workload.layers import Conv2d, Layer, Linear
 
 
@@ -21,7 +21,7 @@ def weight_matrix_shape(layer: Layer) -> tuple[int, int, int] | None:
     return None
 
 
-def resolve_spec(layer: Layer, override: object | None, level: int = 0) -> object | None:
+def resolve_spec(layer: Layer, override: Pattern | None, level: int = 0) -> Pattern | None:
     """The pattern that applies to ``layer``: the override (for layers with weights, and for
     activation sparsity of any MAC layer), else the layer's own; nested specs give ``level``."""
     spec = layer.sparsity
@@ -32,16 +32,15 @@ def resolve_spec(layer: Layer, override: object | None, level: int = 0) -> objec
     return spec
 
 
-def _act_only(spec: object) -> object | None:
-    act = getattr(spec, "act", 0.0)
-    return Dense(act=act) if act > 0 else None
+def _act_only(spec: Pattern) -> Pattern | None:
+    return Dense(act=spec.act) if spec.act > 0 else None
 
 
-def layer_profile(layer: Layer, nest: LoopNest, spec: object | None,
+def layer_profile(layer: Layer, nest: LoopNest, spec: Pattern | None,
                   mask: np.ndarray | None) -> SparsityProfile | None:
     """The layer's SparsityProfile (None when dense)."""
     shape = weight_matrix_shape(layer)
-    act = float(getattr(spec, "act", 0.0) or 0.0)
+    act = spec.act if spec is not None else 0.0
     if mask is not None and shape is not None:
         rows, cols, rs = shape
         if mask.size != rows * cols:
@@ -50,7 +49,7 @@ def layer_profile(layer: Layer, nest: LoopNest, spec: object | None,
         return SparsityProfile(rows, cols, rs, spec=spec or Dense(),
                                mask=mask.reshape(rows, cols), input_density=1.0 - act,
                                from_mask=True)
-    if spec is None or (getattr(spec, "pattern", "dense") == "dense" and act == 0.0):
+    if spec is None or (spec.pattern == "dense" and act == 0.0):
         return None
     if isinstance(spec, Channel):
         spec = Dense(act=act)  # the layer is already smaller; only activations remain

@@ -25,9 +25,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from hwsim.arch.spec import ArchSpec, TensorCoreCompute
-from hwsim.model.cost import LayerCost, empty_breakdown
-from hwsim.model.dram import access_energy_j
+from hwsim.arch.compute import TensorCoreCompute
+from hwsim.arch.hardware import Hardware
+from hwsim.model.accounting import Counts, energy_breakdown_j, latency_s, score
+from hwsim.model.cost import LayerCost, layer_cost
 from hwsim.model.loopnest import LoopNest
 from hwsim.sparsity.profile import SparsityProfile
 from hwsim.sparsity.spec import Block, ShuffledBlock
@@ -41,14 +42,26 @@ class Kernel:
     """One candidate kernel's cost for a layer."""
 
     name: str
-    time_s: float
     compute_s: float
     dram_bytes: float
     l2_bytes: float
     macs_executed: float
     metadata_bytes: float
-    bound: str
     tile: tuple[int, int] = (0, 0)
+
+    def counts(self, hw: Hardware, precision: str) -> Counts:
+        """The kernel's activity for the accounting: math time, L2 and DRAM bytes, MACs.
+        Warps hide memory behind math (``hw.overlap``); the launch is paid whatever overlaps."""
+        return Counts(
+            precision=precision,
+            compute_cycles=self.compute_s * hw.clock_hz,
+            dram_bytes=self.dram_bytes,
+            dram_meta_bytes=self.metadata_bytes,
+            buffer_read_bytes={hw.levels[0].name: self.l2_bytes},
+            mac_ops=self.macs_executed,
+            overlap=hw.overlap,
+            fixed_s=hw.launch_s,
+        )
 
 
 def _rate(table: dict[str, float], precision: str) -> float | None:
@@ -56,9 +69,9 @@ def _rate(table: dict[str, float], precision: str) -> float | None:
     return v * 1e12 if v else None
 
 
-def _gemm(comp: TensorCoreCompute, arch: ArchSpec, M: int, N: int, K: int, G: int,
-          flops_rate: float, eb: float, a_bytes: float, b_bytes: float, c_bytes: float,
-          work: float = 1.0, name: str = "dense", extra_bytes: float = 0.0,
+def _gemm(comp: TensorCoreCompute, hw: Hardware, M: int, N: int, K: int, G: int,
+          flops_rate: float, precision: str, eb: float, a_bytes: float, b_bytes: float,
+          c_bytes: float, work: float = 1.0, name: str = "dense", extra_bytes: float = 0.0,
           metadata: float = 0.0, executed: float | None = None) -> Kernel:
     """A tiled GEMM (per group: (M x K) activations @ (K x N) weights), best tile kept.
 
@@ -67,12 +80,10 @@ def _gemm(comp: TensorCoreCompute, arch: ArchSpec, M: int, N: int, K: int, G: in
     the MACs really multiplied (default ``work``; 0.5 for 2:4 tensor cores, whose doubled peak
     already carries the time saving).
     """
-    hbm = arch.dram.bandwidth_gbps * 1e9
-    l2bw = comp.l2_bandwidth_gbps * 1e9
     per_sm = flops_rate / comp.sms
-    best: Kernel | None = None
+    best: tuple[float, Kernel] | None = None
     for mt, nt in comp.tiles:
-        smem = (mt + nt) * comp.k_tile * eb * comp.stages
+        smem = comp.smem_bytes((mt, nt), eb)
         per_sm_blocks = min(comp.max_blocks_per_sm, int(comp.smem_kib_per_sm * 1024 // smem))
         if per_sm_blocks < 1:
             continue
@@ -92,38 +103,37 @@ def _gemm(comp: TensorCoreCompute, arch: ArchSpec, M: int, N: int, K: int, G: in
         per_wave = r * a_bytes / gm + c * b_bytes / gn
         unique = G * (a_bytes + b_bytes + c_bytes)
         dram = max(unique, waves * per_wave + G * c_bytes) + extra_bytes
-        terms = {"compute": compute_s, "dram": dram / hbm, "l2": (l2_bytes + extra_bytes) / l2bw}
-        bound = max(terms, key=lambda k: terms[k])
-        time = terms[bound] + arch.launch_overhead_s
-        if best is None or time < best.time_s:
-            frac = work if executed is None else executed
-            best = Kernel(name, time, compute_s, dram, l2_bytes + extra_bytes,
-                          G * M * N * K * frac, metadata, bound, (mt, nt))
-    if best is None:
-        raise ValueError("no thread-block tile fits shared memory")
-    return best
+        frac = work if executed is None else executed
+        k = Kernel(name, compute_s, dram, l2_bytes + extra_bytes, G * M * N * K * frac,
+                   metadata, (mt, nt))
+        time = float(latency_s(hw, k.counts(hw, precision)))
+        if best is None or time < best[0]:
+            best = (time, k)
+    # Loading the arch checked that some tile fits shared memory at every precision.
+    assert best is not None
+    return best[1]
 
 
-def _kernels(nest: LoopNest, arch: ArchSpec, profile: SparsityProfile | None) -> list[Kernel]:
-    comp: TensorCoreCompute = arch.compute
+def _kernels(nest: LoopNest, hw: Hardware, profile: SparsityProfile | None) -> list[Kernel]:
+    comp = hw.compute
+    assert isinstance(comp, TensorCoreCompute)
     p, eb = nest.precision, nest.elem_bytes
     G, M, N, K = nest.G, nest.N * nest.P * nest.Q, nest.K, nest.C * nest.R * nest.S
     a = nest.N * nest.C * nest.H * nest.W * eb  # activations of one group as stored
     b = K * N * eb
     c = M * N * eb
-    hbm = arch.dram.bandwidth_gbps * 1e9
     out: list[Kernel] = []
     dense_rate = _rate(comp.tensor_tflops, p)
     if dense_rate:
-        out.append(_gemm(comp, arch, M, N, K, G, dense_rate * comp.gemm_efficiency, eb, a, b, c))
-    cuda = _rate(comp.cuda_tflops, p) or _rate(comp.cuda_tflops, "fp32")
-    assert cuda is not None
+        out.append(_gemm(comp, hw, M, N, K, G, dense_rate * comp.gemm_efficiency, p, eb,
+                         a, b, c))
+    cuda_tflops = comp.cuda_rate_tflops(p)
+    assert cuda_tflops is not None  # checked when the arch was loaded
+    cuda = cuda_tflops * 1e12
     # Direct CUDA-core kernel: every operand once, math at half the CUDA-core peak (assumed).
     direct_s = 2.0 * nest.macs / (cuda * 0.5)
     direct_b = G * (a + b + c)
-    t = max(direct_s, direct_b / hbm) + arch.launch_overhead_s
-    out.append(Kernel("cuda_direct", t, direct_s, direct_b, direct_b, float(nest.macs), 0.0,
-                      "compute" if direct_s >= direct_b / hbm else "dram"))
+    out.append(Kernel("cuda_direct", direct_s, direct_b, direct_b, float(nest.macs), 0.0))
     if profile is None or nest.weights_are_activations or profile.weight_density >= 1.0:
         return out
     d = profile.weight_density
@@ -131,7 +141,7 @@ def _kernels(nest: LoopNest, arch: ArchSpec, profile: SparsityProfile | None) ->
     if sparse_rate and profile.conforms(2, 4):
         # Kept values at half the weight bytes, plus a 2-bit position per kept value.
         meta = K * N / 2 * 2 / 8
-        out.append(_gemm(comp, arch, M, N, K, G, sparse_rate * comp.sparse_efficiency, eb,
+        out.append(_gemm(comp, hw, M, N, K, G, sparse_rate * comp.sparse_efficiency, p, eb,
                          a, b / 2 + meta, c, name="sparse_2:4", metadata=G * meta,
                          executed=0.5))
     spec = profile.spec
@@ -147,7 +157,7 @@ def _kernels(nest: LoopNest, arch: ArchSpec, profile: SparsityProfile | None) ->
             # rows written where they belong (scattered but each row contiguous).
             extra = G * N * INDEX_BYTES * math.ceil(M / 128)
             name = "shuffled_block"
-        out.append(_gemm(comp, arch, M, N, K, G, dense_rate * comp.block_efficiency, eb, a,
+        out.append(_gemm(comp, hw, M, N, K, G, dense_rate * comp.block_efficiency, p, eb, a,
                          b * occ + meta, c, work=occ, name=name, extra_bytes=extra,
                          metadata=G * meta))
     # CSR SpMM on CUDA cores: work follows the nonzeros; each nonzero gathers a row of
@@ -157,60 +167,38 @@ def _kernels(nest: LoopNest, arch: ArchSpec, profile: SparsityProfile | None) ->
     math_s = 2.0 * G * M * nnz / (cuda * comp.csr_efficiency) * profile.imbalance(32)
     dram = G * (a + nnz * eb + meta + c)
     l2 = G * (nnz * M * eb + nnz * eb + meta + c)
-    terms = {"compute": math_s, "dram": dram / hbm, "l2": l2 / (comp.l2_bandwidth_gbps * 1e9)}
-    bound = max(terms, key=lambda k: terms[k])
-    out.append(Kernel("csr", terms[bound] + arch.launch_overhead_s, math_s, dram, l2,
-                      G * M * nnz, G * meta, bound))
+    out.append(Kernel("csr", math_s, dram, l2, G * M * nnz, G * meta))
     return out
 
 
-def tensor_core_target(nest: LoopNest, arch: ArchSpec, objective: str, static_w: float,
+def tensor_core_target(nest: LoopNest, hw: Hardware, objective: str,
                        profile: SparsityProfile | None = None) -> LayerCost:
-    """Cost of a MAC layer on a GPU: the best kernel by the objective."""
-    kernels = _kernels(nest, arch, profile)
-    l2 = next(b for b in arch.buffers if not b.per_pe)
-    mac_pj = arch.mac_pj(nest.precision)
-
-    def energy(k: Kernel) -> dict[str, float]:
-        e = empty_breakdown(arch)
-        e["mac"] = k.macs_executed * mac_pj * 1e-12
-        e[l2.name] = k.l2_bytes * 8 * arch.read_pj_per_bit(l2) * 1e-12
-        e["dram"] = access_energy_j(k.dram_bytes - k.metadata_bytes, arch.dram)
-        e["metadata"] = access_energy_j(k.metadata_bytes, arch.dram)
-        e["static"] = static_w * k.time_s
-        return e
-
-    def score(k: Kernel) -> float:
-        ej = sum(energy(k).values())
-        return {"latency": k.time_s, "energy": ej, "edp": k.time_s * ej}[objective]
-
-    best = min(kernels, key=score)
-    e = energy(best)
+    """Cost of a MAC layer on a GPU: every applicable kernel costed by the accounting, the best
+    under ``objective`` kept (the report lists what each kernel would have taken)."""
+    kernels = _kernels(nest, hw, profile)
+    counts = [k.counts(hw, nest.precision) for k in kernels]
+    times = [float(latency_s(hw, c)) for c in counts]
+    energies = [float(sum(energy_breakdown_j(hw, c, t).values())) for c, t in zip(counts, times)]
+    i = min(range(len(kernels)), key=lambda j: float(score(objective, times[j], energies[j])))
+    best = kernels[i]
     d = profile.weight_density if profile is not None else 1.0
     di = profile.input_density if profile is not None else 1.0
-    peak = arch.num_pes * arch.clock_hz  # dense MACs per second
+    peak = hw.num_pes * hw.clock_hz  # dense MACs per second
     useful = nest.macs * d * di
-    dense_k = next((k for k in kernels if k.name == "dense"), None)
+    dense_i = next((j for j, k in enumerate(kernels) if k.name == "dense"), None)
     note = f"kernel {best.name}"
-    if dense_k is not None and best is not dense_k:
-        note += f", {dense_k.time_s / best.time_s:.2f}x over dense tensor cores"
-    return LayerCost(
-        latency_s=best.time_s,
-        compute_s=best.compute_s,
-        dram_s=best.dram_bytes / (arch.dram.bandwidth_gbps * 1e9),
-        bound=best.bound,
-        energy_breakdown_j=e,
-        dram_bytes=best.dram_bytes,
+    if dense_i is not None and dense_i != i:
+        note += f", {times[dense_i] / times[i]:.2f}x over dense tensor cores"
+    return layer_cost(
+        hw, counts[i],
         macs=float(nest.macs),
-        compute_cycles=best.compute_s * arch.clock_hz,
-        utilization=useful / (best.time_s * peak) if best.time_s else 0.0,
+        utilization=useful / (times[i] * peak) if times[i] else 0.0,
         mapping={"kernel": best.name, "tile": best.tile,
-                 "kernels": {k.name: k.time_s for k in kernels}},
+                 "kernels": {k.name: t for k, t in zip(kernels, times)}},
         density=d,
         input_density=di,
         effective_macs=useful,
         skipped_macs=nest.macs - best.macs_executed,
-        metadata_bytes=best.metadata_bytes,
         imbalance=profile.imbalance(32) if best.name == "csr" and profile else 1.0,
         note=note,
     )

@@ -1,6 +1,6 @@
 """``hwsim plot KIND INPUT... -o FILE.png|svg|pdf``: figures from result files.
 
-Registered by hwsim.cli's plugin hook; bad input raises HwsimError (one line, exit 2).
+Registered by hwsim.cli's plugin hook (``PLUGINS``); bad input raises HwsimError (one line, exit 2).
 """
 
 from __future__ import annotations
@@ -73,9 +73,9 @@ def build_figure(args: argparse.Namespace) -> Any:
     if kind == "roofline":
         if not args.arch:
             raise HwsimError("plot roofline needs --arch (for the DRAM bandwidth and peak)")
-        from hwsim.cli import _arch
+        from hwsim.arch.load import load_arch
 
-        arch = _arch(args.arch, args.set)
+        arch = load_arch(args.arch, args.set)
         return plot.plot_roofline(load_result(_one(args)), arch, annotate=args.annotate,
                                   title=args.title)
     if kind == "pareto":

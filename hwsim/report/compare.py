@@ -1,20 +1,15 @@
-"""Compare sparsity patterns (and targets) against dense: speedup and energy saving."""
+"""Compare results: one row per (accelerator, pattern[, level]) against that accelerator's dense
+run, and their table, JSON and CSV forms."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
-import math
 from dataclasses import asdict, dataclass
-from typing import Any
 
-from hwsim.arch.spec import ArchSpec
-from hwsim.model.evaluate import evaluate
 from hwsim.precision import bytes_per_element
-from hwsim.report import Report
-from hwsim.sparsity.spec import Dense, Nested
-from hwsim.workload.graph import Workload
+from hwsim.report.run import Report
 
 
 @dataclass
@@ -60,42 +55,6 @@ def weight_storage(rep: Report, tag_bits: int = 0) -> float:
         nnz = r.params * r.density
         total += nnz * (bytes_per_element(r.precision) + tag_bits / 8)
     return total
-
-
-def expand(specs: list[Any]) -> list[tuple[Any, int, str]]:
-    """(spec, level, label) per evaluation: nested specs give one entry per level."""
-    out: list[tuple[Any, int, str]] = []
-    for s in specs:
-        if isinstance(s, Nested):
-            for i, lv in enumerate(s.levels):
-                out.append((s, i, f"{s.label} @ {lv:.0%}"))
-        else:
-            out.append((s, 0, s.label))
-    return out
-
-
-def compare(workload: Workload, archs: list[ArchSpec], specs: list[Any],
-            objective: str = "latency", batch: int | None = None) -> list[CompareRow]:
-    """Dense plus every pattern (every level of nested ones), on every accelerator."""
-    rows: list[CompareRow] = []
-    for arch in archs:
-        dense = evaluate(workload, arch, objective, batch)
-        rows.append(CompareRow.of(dense, dense, "dense", "dense"))
-        stored_nested: dict[int, float] = {}
-        for spec, level, label in expand(specs):
-            if isinstance(spec, Dense) and spec.act == 0:
-                continue
-            rep = evaluate(workload, arch, objective, batch, sparsity=spec, level=level)
-            stored = None
-            if isinstance(spec, Nested):
-                # Every level is served from one stored model: the densest level's nonzeros,
-                # each tagged with the sparsest level it still belongs to.
-                if level == 0:
-                    tags = math.ceil(math.log2(len(spec.levels))) if len(spec.levels) > 1 else 0
-                    stored_nested[id(spec)] = weight_storage(rep, tags)
-                stored = stored_nested[id(spec)]
-            rows.append(CompareRow.of(rep, dense, spec.pattern, label, stored))
-    return rows
 
 
 def rows_table(rows: list[CompareRow], workload: str) -> str:

@@ -11,15 +11,26 @@ from __future__ import annotations
 
 import math
 
-from hwsim.arch.spec import ArchSpec, FpgaCompute
+from hwsim.arch.compute import FpgaCompute
+from hwsim.arch.hardware import Hardware
 from hwsim.model.array import ArrayCost
-from hwsim.model.interconnect import graph_path_length, hops_per_delivery
+from hwsim.model.cost import LayerCost
+from hwsim.model.interconnect import hops_per_delivery
 from hwsim.model.loopnest import DIMS, REDUCTION, RELEVANT, LoopNest
+from hwsim.model.targets.array import array_layer_cost
+from hwsim.sparsity.profile import SparsityProfile
 
 
-def fpga_array(nest: LoopNest, arch: ArchSpec) -> ArrayCost:
+def fpga_target(nest: LoopNest, hw: Hardware, objective: str,
+                profile: SparsityProfile | None = None) -> LayerCost:
+    """Cost of a MAC layer on a loop-unrolled FPGA array."""
+    return array_layer_cost(nest, hw, objective, profile, fpga_array(nest, hw))
+
+
+def fpga_array(nest: LoopNest, hw: Hardware) -> ArrayCost:
     """Cycles, buffer traffic and wire activity of ``nest`` on an unrolled array."""
-    comp: FpgaCompute = arch.compute
+    comp = hw.compute
+    assert isinstance(comp, FpgaCompute)
     dims = nest.dims
     cycles = 1.0
     active: dict[str, float] = {}
@@ -31,14 +42,14 @@ def fpga_array(nest: LoopNest, arch: ArchSpec) -> ArrayCost:
             active[d] = dims[d] / steps  # lanes busy on average
     macs = float(nest.macs)
     bits = nest.elem_bytes * 8
-    topo = arch.interconnect.topology
-    path = graph_path_length(arch)
+    topo = hw.topology
+    path = hw.graph_path_hops
     reads: dict[str, float] = {}
     hop_bits = 0.0
     for op in ("weights", "inputs"):
         share = math.prod(a for d, a in active.items() if d not in RELEVANT[op])
         reads[op] = macs / share
-        hop_bits += reads[op] * bits * hops_per_delivery(topo, share, share, arch.num_pes, path)
+        hop_bits += reads[op] * bits * hops_per_delivery(topo, share, share, hw.num_pes, path)
     reduce = math.prod(a for d, a in active.items() if d in REDUCTION)
     psums = macs / reduce  # read-modify-write of the output buffer per adder-tree result
     reads["outputs"] = psums
@@ -47,7 +58,7 @@ def fpga_array(nest: LoopNest, arch: ArchSpec) -> ArrayCost:
     return ArrayCost(
         cycles=cycles,
         macs=macs,
-        num_pes=arch.num_pes,
+        num_pes=hw.num_pes,
         buffer_reads=reads,
         buffer_writes={"weights": 0.0, "inputs": 0.0, "outputs": psums},
         rf_accesses=0.0,  # DSP pipeline registers are inside the DSP's MAC energy

@@ -1,0 +1,166 @@
+"""An arch spec resolved into the numbers the model reads: bytes/s, pJ per byte, lanes, seconds.
+
+Resolution happens once per spec (``ArchSpec.hw``, forced when a file is loaded), so every
+problem the model would otherwise meet deep inside a layer (a GPU whose shared memory holds no
+tile, a disconnected interconnect graph) is reported at load, located in the YAML. The model never
+re-derives a number from the spec: a newcomer looking for "what does a DRAM byte cost" finds the
+conversion here and its use in ``hwsim/model/dram.py``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import networkx as nx
+
+from hwsim.arch.energy import (
+    ALU_OP_PJ_45NM,
+    MAC_PJ_45NM,
+    sram_pj_per_bit_45nm,
+    tech_scale,
+    wire_pj_per_bit_mm,
+)
+from hwsim.errors import SpecError
+
+if TYPE_CHECKING:
+    from hwsim.arch.compute import ComputeSpec
+    from hwsim.arch.spec import ArchSpec, BufferSpec, SparsitySupport
+
+OPERANDS: tuple[str, ...] = ("weights", "inputs", "outputs")
+
+
+@dataclass(frozen=True)
+class Level:
+    """A global on-chip buffer between DRAM and the compute array, resolved."""
+
+    name: str
+    holds: tuple[str, ...]
+    capacity_bytes: float
+    double_buffered: bool
+    port_bytes_per_s: float | None  # read + write port bandwidth; None: never the bottleneck
+    read_pj_per_byte: float
+    write_pj_per_byte: float
+
+
+@dataclass(frozen=True)
+class Hardware:
+    """Everything the cost model needs to know about one accelerator, as plain numbers.
+
+    Energies are per byte (pJ/B) or per operation (pJ); bandwidths in bytes/s; ``static_w`` is
+    chip plus DRAM background power. ``levels`` are the global buffers in spec order and
+    ``holder`` maps each operand to the index of the level that holds it.
+    """
+
+    name: str
+    kind: str
+    clock_hz: float
+    num_pes: int
+    compute: ComputeSpec
+    sparsity: SparsitySupport
+    precisions: tuple[str, ...]
+    # DRAM
+    dram_bytes_per_s: float
+    dram_pj_per_byte: float
+    burst_bytes: int
+    # on-chip memories
+    levels: tuple[Level, ...]
+    holder: dict[str, int]
+    rf_pj_per_byte: float | None  # per-PE register file read/write, None when there is none
+    overlap: bool  # transfers hide behind compute (double-buffered buffers, or a GPU's warps)
+    # per-operation energies at this node, pJ
+    mac_pj: dict[str, float]
+    alu_pj: dict[str, float]
+    # wires
+    topology: str
+    hop_pj_per_bit: float  # one hop: hop length x wire energy per bit and mm
+    graph_path_hops: float  # mean shortest path of an explicit PE graph (0 for other topologies)
+    # time and power
+    static_w: float
+    launch_s: float
+    vector_lanes: int
+
+    def level_of(self, operand: str) -> Level:
+        """The global buffer that holds ``operand``."""
+        return self.levels[self.holder[operand]]
+
+
+def _read_pj_per_bit(buf: BufferSpec, scale: float) -> float:
+    """Read energy of a buffer, pJ/bit: the config's, else the SRAM fit per bank, scaled."""
+    if buf.read_energy_pj_per_bit is not None:
+        return buf.read_energy_pj_per_bit
+    return sram_pj_per_bit_45nm(buf.capacity_kib * 1024 / buf.banks) * scale
+
+
+def _write_pj_per_bit(buf: BufferSpec, scale: float) -> float:
+    """Write energy of a buffer, pJ/bit: the config's, else equal to its read energy."""
+    if buf.write_energy_pj_per_bit is not None:
+        return buf.write_energy_pj_per_bit
+    return _read_pj_per_bit(buf, scale)
+
+
+def graph_path_length(edges: list[tuple[int, int]]) -> float:
+    """Mean shortest-path hops of a connected PE graph; SpecError if it is not connected."""
+    g = nx.Graph()
+    g.add_edges_from(edges)
+    if not nx.is_connected(g):
+        parts = nx.number_connected_components(g)
+        raise SpecError(f"the PE graph is not connected ({parts} separate parts): some PEs "
+                        "could never receive operands", field="interconnect.edges")
+    return float(nx.average_shortest_path_length(g))
+
+
+def resolve(arch: ArchSpec) -> Hardware:
+    """Turn ``arch`` into numbers; SpecError (with ``field`` set) if it cannot run at all."""
+    comp: ComputeSpec = arch.compute
+    for path, msg in comp.problems(list(arch.precisions)):
+        raise SpecError(msg, field=".".join(("compute", *path)))
+    scale = tech_scale(arch.technology_nm)
+    clock = arch.clock_hz
+    port_override = comp.global_port_bytes_per_s()
+    levels: list[Level] = []
+    for b in arch.buffers:
+        if b.per_pe:
+            continue
+        port = port_override
+        if port is None and b.bandwidth_bytes_per_cycle is not None:
+            port = b.bandwidth_bytes_per_cycle * clock
+        levels.append(Level(b.name, tuple(b.holds), b.capacity_kib * 1024, b.double_buffered,
+                            port, 8.0 * _read_pj_per_bit(b, scale),
+                            8.0 * _write_pj_per_bit(b, scale)))
+    holder = {op: next(i for i, lv in enumerate(levels) if op in lv.holds) for op in OPERANDS}
+    rf = [b for b in arch.buffers if b.per_pe]
+    ic = arch.interconnect
+    wire = (ic.energy_pj_per_bit_mm if ic.energy_pj_per_bit_mm is not None
+            else wire_pj_per_bit_mm(arch.technology_nm))
+    path = 0.0
+    if ic.topology == "graph":
+        if not ic.edges:
+            raise SpecError("topology 'graph' needs an explicit PE graph",
+                            field="interconnect.edges")
+        path = graph_path_length(ic.edges)
+    energy = arch.energy
+    return Hardware(
+        name=arch.name,
+        kind=arch.kind,
+        clock_hz=clock,
+        num_pes=arch.num_pes,
+        compute=comp,
+        sparsity=arch.sparsity,
+        precisions=tuple(arch.precisions),
+        dram_bytes_per_s=arch.dram.bandwidth_gbps * 1e9,
+        dram_pj_per_byte=8.0 * arch.dram.energy_pj_per_bit,
+        burst_bytes=arch.dram.burst_bytes,
+        levels=tuple(levels),
+        holder=holder,
+        rf_pj_per_byte=8.0 * _read_pj_per_bit(rf[0], scale) if rf else None,
+        overlap=comp.overlaps_transfers or all(lv.double_buffered for lv in levels),
+        mac_pj={p: energy.mac_pj.get(p, MAC_PJ_45NM[p] * scale) for p in arch.precisions},
+        alu_pj={p: energy.alu_op_pj.get(p, ALU_OP_PJ_45NM[p] * scale) for p in arch.precisions},
+        topology=ic.topology,
+        hop_pj_per_bit=ic.hop_mm * wire,
+        graph_path_hops=path,
+        static_w=arch.static_power_w + arch.dram.static_power_w,
+        launch_s=comp.launch_overhead_s,
+        vector_lanes=comp.lanes_for_vectors(clock),
+    )

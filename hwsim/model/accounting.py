@@ -1,0 +1,127 @@
+"""The one place where activity counts become latency and energy.
+
+The mapper ranks its candidate tilings, the GPU model its kernels and the scratchpad model its
+inner loops with these functions, and the report states the chosen one with the very same
+functions: there is one formula per cost. Every count may be a NumPy array (one entry per
+candidate) or a float; the arithmetic is the same elementwise.
+
+Latency: when transfers overlap compute (every global buffer double-buffered, or a GPU's
+warps), the slowest of compute, DRAM and each buffer port sets the pace, and the transfers that
+cannot overlap (first tiles in, last tile out) are added. Otherwise DRAM time adds to the slower
+of compute and the ports. A fixed start-up (a kernel launch) is added either way.
+Energy: counts x per-access energies, plus static power x latency; the components add up to
+the total by construction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from hwsim.arch.hardware import Hardware
+from hwsim.model.dram import access_energy_j, transfer_time_s
+from hwsim.model.interconnect import hop_energy_j
+from hwsim.model.num import Num
+
+OBJECTIVES = ("latency", "energy", "edp")
+
+
+@dataclass(frozen=True)
+class Counts:
+    """What one layer does on one accelerator, in counts (arrays over candidates, or floats).
+
+    Buffer traffic is in bytes per global buffer name; ``dram_bytes`` is what DRAM moves (burst
+    rounded, metadata included) and ``dram_meta_bytes`` the metadata part of it.
+    """
+
+    precision: str
+    compute_cycles: Num
+    dram_bytes: Num = 0.0
+    dram_meta_bytes: Num = 0.0
+    buffer_read_bytes: Mapping[str, Num] = field(default_factory=dict)
+    buffer_write_bytes: Mapping[str, Num] = field(default_factory=dict)
+    mac_ops: Num = 0.0  # MACs that switch (issued and not gated)
+    alu_ops: Num = 0.0  # element-wise operations
+    rf_bytes: Num = 0.0  # per-PE register-file bytes accessed
+    hop_bits: Num = 0.0  # bit-hops on the array interconnect
+    exposed_bytes: Num = 0.0  # DRAM transfers that cannot overlap compute
+    overlap: bool = True  # transfers overlap compute
+    fixed_s: float = 0.0  # start-up that nothing hides (kernel launch)
+
+
+def time_terms(hw: Hardware, c: Counts) -> dict[str, Num]:
+    """Seconds each resource needs: 'compute', 'dram', and every port-limited global buffer."""
+    terms: dict[str, Num] = {
+        "compute": c.compute_cycles / hw.clock_hz,
+        "dram": transfer_time_s(c.dram_bytes, hw),
+    }
+    for lv in hw.levels:
+        if lv.port_bytes_per_s is not None and lv.name in c.buffer_read_bytes:
+            moved = c.buffer_read_bytes[lv.name] + c.buffer_write_bytes.get(lv.name, 0.0)
+            terms[lv.name] = moved / lv.port_bytes_per_s
+    return terms
+
+
+def latency_s(hw: Hardware, c: Counts, terms: Mapping[str, Num] | None = None) -> Num:
+    """Layer latency, seconds, from its time terms (see the module docstring)."""
+    t = time_terms(hw, c) if terms is None else terms
+    if c.overlap:
+        slowest: Num = t["compute"]
+        for k, v in t.items():
+            if k != "compute":
+                slowest = np.maximum(slowest, v)
+        return slowest + transfer_time_s(c.exposed_bytes, hw) + c.fixed_s
+    on_chip: Num = t["compute"]
+    for k, v in t.items():
+        if k not in ("compute", "dram"):
+            on_chip = np.maximum(on_chip, v)
+    return on_chip + t["dram"] + c.fixed_s
+
+
+def bound_of(terms: Mapping[str, float]) -> str:
+    """What sets the pace: 'compute', 'dram' or a buffer's name (the largest time term)."""
+    return max(terms, key=lambda k: terms[k])
+
+
+def energy_breakdown_j(hw: Hardware, c: Counts, latency: Num) -> dict[str, Num]:
+    """Energy by component, joules: mac, alu, register_file, each global buffer,
+    interconnect, dram, metadata (DRAM traffic of format metadata), static."""
+    e: dict[str, Num] = dict.fromkeys(energy_keys(hw), 0.0)
+    e["mac"] = c.mac_ops * hw.mac_pj[c.precision] * 1e-12
+    e["alu"] = c.alu_ops * hw.alu_pj[c.precision] * 1e-12
+    if hw.rf_pj_per_byte is not None:
+        e["register_file"] = c.rf_bytes * hw.rf_pj_per_byte * 1e-12
+    for lv in hw.levels:
+        if lv.name in c.buffer_read_bytes:
+            e[lv.name] = (c.buffer_read_bytes[lv.name] * lv.read_pj_per_byte
+                          + c.buffer_write_bytes.get(lv.name, 0.0) * lv.write_pj_per_byte) * 1e-12
+    e["interconnect"] = hop_energy_j(c.hop_bits, hw)
+    e["dram"] = access_energy_j(c.dram_bytes - c.dram_meta_bytes, hw)
+    e["metadata"] = access_energy_j(c.dram_meta_bytes, hw)
+    e["static"] = hw.static_w * latency
+    return e
+
+
+def energy_keys(hw: Hardware) -> list[str]:
+    """Energy components reported for ``hw``, in a stable order."""
+    return ["mac", "alu", "register_file", *(lv.name for lv in hw.levels), "interconnect",
+            "dram", "metadata", "static"]
+
+
+def score(objective: str, latency: Num, energy: Num) -> Num:
+    """The quantity an objective minimises: latency (s), energy (J) or their product (J s)."""
+    if objective == "latency":
+        return latency
+    if objective == "energy":
+        return energy
+    if objective == "edp":
+        return latency * energy
+    raise ValueError(f"unknown objective '{objective}', expected one of {OBJECTIVES}")
+
+
+def secondary(objective: str, latency: Num, energy: Num) -> Num:
+    """Tie-breaker among candidates equal under ``objective``: energy for latency, else
+    latency (a compute-bound layer hides any tiling; then the fewest joules win)."""
+    return energy if objective in ("latency", "edp") else latency

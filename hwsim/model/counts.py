@@ -1,0 +1,66 @@
+"""Counts of a MAC layer on an array target: the array's own activity plus the DRAM traffic of
+a tiling, per global buffer (the "count" stage between mapping and cost).
+
+``Traffic`` holds one tiling's DRAM traffic per operand, or every candidate's at once (arrays),
+so that the mapper ranks all candidates with exactly the counts the report then states.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hwsim.arch.hardware import OPERANDS, Hardware
+from hwsim.model.accounting import Counts
+from hwsim.model.array import ArrayCost
+from hwsim.model.loopnest import LoopNest
+from hwsim.model.num import Num
+from hwsim.model.sparse import SparseEffect
+
+
+@dataclass(frozen=True)
+class Traffic:
+    """DRAM traffic of a tiling per operand, bytes: ``moved`` (burst-rounded; outputs include
+    partial-sum spills out and back), ``useful`` (before burst rounding), ``fill`` (written
+    into the operand's buffer from DRAM); ``exposed`` cannot overlap compute."""
+
+    moved: dict[str, Num]
+    useful: dict[str, Num]
+    fill: dict[str, Num]
+    exposed: float
+
+
+def mac_counts(hw: Hardware, nest: LoopNest, array: ArrayCost, eff: SparseEffect,
+               traffic: Traffic) -> Counts:
+    """Everything a MAC layer does: array activity (sparsity applied) and a tiling's traffic.
+
+    Buffer bytes: the array's reads and writes of each operand (outputs as partial sums), the
+    fills from DRAM, and the results and spilled partial sums read out towards DRAM.
+    """
+    reads: dict[str, Num] = {}
+    writes: dict[str, Num] = {}
+    for op in OPERANDS:
+        name = hw.level_of(op).name
+        size = nest.psum_bytes if op == "outputs" else nest.elem_bytes
+        r: Num = array.buffer_reads.get(op, 0.0) * size
+        w: Num = array.buffer_writes.get(op, 0.0) * size + traffic.fill[op]
+        if op == "outputs":
+            r = r + traffic.useful[op] - traffic.fill[op]
+        reads[name] = reads.get(name, 0.0) + r
+        writes[name] = writes.get(name, 0.0) + w
+    moved = traffic.moved
+    meta = (moved["weights"] * eff.weight_meta_share + moved["inputs"] * eff.input_meta_share)
+    # Of every three register accesses per MAC, one is the partial sum (accumulator width).
+    rf_width = (2 * nest.elem_bytes + nest.psum_bytes) / 3
+    return Counts(
+        precision=nest.precision,
+        compute_cycles=array.cycles,
+        dram_bytes=moved["weights"] + moved["inputs"] + moved["outputs"],
+        dram_meta_bytes=meta,
+        buffer_read_bytes=reads,
+        buffer_write_bytes=writes,
+        mac_ops=array.macs * eff.issued * eff.toggling,
+        rf_bytes=array.rf_accesses * rf_width,
+        hop_bits=array.hop_bits,
+        exposed_bytes=traffic.exposed,
+        overlap=hw.overlap,
+    )

@@ -1,0 +1,42 @@
+"""The pipeline every PE-array target shares: array activity -> sparsity -> tiling -> cost.
+
+A target supplies its dense array activity (an ``ArrayCost``); sparsity acts on it
+(``hwsim.model.sparse``), the mapper picks the DRAM tiling with the accounting's own cost, and
+the chosen mapping's counts become the reported ``LayerCost``.
+"""
+
+from __future__ import annotations
+
+from hwsim.arch.hardware import Hardware
+from hwsim.model.array import ArrayCost
+from hwsim.model.cost import LayerCost, layer_cost
+from hwsim.model.loopnest import LoopNest
+from hwsim.model.mapper import map_layer
+from hwsim.model.sparse import SparseEffect, apply_effect, sparse_effect
+from hwsim.sparsity.profile import SparsityProfile
+
+
+def mapped_cost(nest: LoopNest, hw: Hardware, objective: str, array: ArrayCost,
+                eff: SparseEffect) -> LayerCost:
+    """Cost of ``array`` activity (sparsity already applied by ``eff``) under its best tiling."""
+    mapping, counts = map_layer(nest, hw, array, eff, objective)
+    useful = array.macs * eff.useful
+    return layer_cost(
+        hw, counts,
+        macs=array.macs,
+        utilization=useful / (array.cycles * array.num_pes) if array.cycles else 0.0,
+        mapping={"order": mapping.order, "tile": mapping.tile, "candidates": mapping.candidates},
+        density=eff.density,
+        input_density=eff.input_density,
+        effective_macs=useful,
+        skipped_macs=array.macs * (1.0 - eff.issued),
+        imbalance=eff.imbalance,
+        note=eff.note,
+    )
+
+
+def array_layer_cost(nest: LoopNest, hw: Hardware, objective: str,
+                     profile: SparsityProfile | None, dense: ArrayCost) -> LayerCost:
+    """Cost of a MAC layer whose dense array activity is ``dense``, with ``profile`` applied."""
+    eff = sparse_effect(profile, hw, nest, dense)
+    return mapped_cost(nest, hw, objective, apply_effect(dense, eff), eff)
