@@ -113,8 +113,8 @@ def graph_path_length(edges: list[tuple[int, int]]) -> float:
 def resolve(arch: ArchSpec) -> Hardware:
     """Turn ``arch`` into numbers; SpecError (with ``field`` set) if it cannot run at all."""
     comp: ComputeSpec = arch.compute
-    for path, msg in comp.problems(list(arch.precisions)):
-        raise SpecError(msg, field=".".join(("compute", *path)))
+    for where, msg in comp.problems(list(arch.precisions)):
+        raise SpecError(msg, field=".".join(("compute", *where)))
     scale = tech_scale(arch.technology_nm)
     clock = arch.clock_hz
     port_override = comp.global_port_bytes_per_s()

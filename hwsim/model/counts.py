@@ -7,6 +7,7 @@ so that the mapper ranks all candidates with exactly the counts the report then 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from hwsim.arch.hardware import OPERANDS, Hardware
@@ -23,9 +24,9 @@ class Traffic:
     partial-sum spills out and back), ``useful`` (before burst rounding), ``fill`` (written
     into the operand's buffer from DRAM); ``exposed`` cannot overlap compute."""
 
-    moved: dict[str, Num]
-    useful: dict[str, Num]
-    fill: dict[str, Num]
+    moved: Mapping[str, Num]
+    useful: Mapping[str, Num]
+    fill: Mapping[str, Num]
     exposed: float
 
 

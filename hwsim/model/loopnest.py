@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hwsim.precision import bytes_per_element, psum_bytes
+from hwsim.precision import Precision, bytes_per_element, psum_bytes
 from hwsim.workload.layers import Conv2d, Layer, Linear, Matmul
 
 DIMS = ("G", "N", "K", "C", "P", "Q", "R", "S")
@@ -40,7 +40,7 @@ class LoopNest:
     W: int  # input width (unpadded)
     stride: tuple[int, int] = (1, 1)
     dilation: tuple[int, int] = (1, 1)
-    precision: str = "int8"
+    precision: Precision = "int8"
     weights_are_activations: bool = False
 
     @property
@@ -83,7 +83,7 @@ class LoopNest:
         return self.N * self.P * self.Q, self.K, self.C * self.R * self.S
 
 
-def lower(layer: Layer, batch: int, precision: str) -> LoopNest | None:
+def lower(layer: Layer, batch: int, precision: Precision) -> LoopNest | None:
     """The loop nest of a MAC layer, or None for layers without MACs (pool, eltwise, ...)."""
     if isinstance(layer, Conv2d):
         p, q = layer.output_hw

@@ -96,10 +96,10 @@ def sparse_effect(profile: SparsityProfile | None, hw: Hardware, nest: LoopNest,
     fmt = sup.weights.format
     if fmt != "dense" and not nest.weights_are_activations:
         usable = fmt != "nm" or profile.conforms(*sup.nm)
-        v, m = profile.storage_bits(fmt, bits, sup.weights.block, sup.weights.run_bits)
-        size = (v + m) / (profile.rows * profile.cols * bits)
+        vb, mb = profile.storage_bits(fmt, bits, sup.weights.block, sup.weights.run_bits)
+        size = (vb + mb) / (profile.rows * profile.cols * bits)
         if usable and size < 1.0:
-            w_size, w_meta = size, (m / (v + m) if v + m > 0 else 0.0)
+            w_size, w_meta = size, (mb / (vb + mb) if vb + mb > 0 else 0.0)
         else:
             notes.append(f"weights stored dense ({fmt} would not be smaller)" if usable
                          else f"weights stored dense (not {sup.nm[0]}:{sup.nm[1]}-conformant)")
@@ -111,8 +111,8 @@ def sparse_effect(profile: SparsityProfile | None, hw: Hardware, nest: LoopNest,
         st = MatrixStats(rows, cols, di * rows * cols, occ, sup.inputs.block)
         size = size_factor(sup.inputs.format, st, bits, sup.inputs.run_bits)
         if size < 1.0:
-            v, m = storage_bits(sup.inputs.format, st, bits, sup.inputs.run_bits)
-            i_size, i_meta = size, (m / (v + m) if v + m > 0 else 0.0)
+            vb, mb = storage_bits(sup.inputs.format, st, bits, sup.inputs.run_bits)
+            i_size, i_meta = size, (mb / (vb + mb) if vb + mb > 0 else 0.0)
     locality = 1.0
     if hw.topology in DISTANCE_TOPOLOGIES:
         locality = profile.locality()

@@ -179,7 +179,7 @@ def build_report(workload: Workload, arch: ArchSpec, objective: str,
     cycles = latency * arch.clock_hz
     dens_num = sum(r.density * r.params for r in rows)
     params = sum(r.params for r in rows)
-    totals = {
+    totals: dict[str, Any] = {
         "latency_s": latency,
         "cycles": cycles,
         "energy_j": sum(breakdown.values()),

@@ -32,13 +32,14 @@ def fpga_array(nest: LoopNest, hw: Hardware) -> ArrayCost:
     comp = hw.compute
     assert isinstance(comp, FpgaCompute)
     dims = nest.dims
+    unroll: dict[str, int] = {str(d): u for d, u in comp.unroll.items()}
     cycles = 1.0
     active: dict[str, float] = {}
     for d in DIMS:
-        u = comp.unroll.get(d, 1)
+        u = unroll.get(d, 1)
         steps = math.ceil(dims[d] / u)
         cycles *= steps
-        if d in comp.unroll:
+        if d in unroll:
             active[d] = dims[d] / steps  # lanes busy on average
     macs = float(nest.macs)
     bits = nest.elem_bytes * 8
@@ -63,8 +64,8 @@ def fpga_array(nest: LoopNest, hw: Hardware) -> ArrayCost:
         buffer_writes={"weights": 0.0, "inputs": 0.0, "outputs": psums},
         rf_accesses=0.0,  # DSP pipeline registers are inside the DSP's MAC energy
         hop_bits=hop_bits,
-        granule={d: u for d, u in comp.unroll.items()},
-        lanes=comp.unroll.get("K", 1),
-        skip_tile=(comp.unroll.get("K", 1),
-                   comp.unroll.get("C", 1) * comp.unroll.get("R", 1) * comp.unroll.get("S", 1)),
+        granule=unroll,
+        lanes=unroll.get("K", 1),
+        skip_tile=(unroll.get("K", 1),
+                   unroll.get("C", 1) * unroll.get("R", 1) * unroll.get("S", 1)),
     )

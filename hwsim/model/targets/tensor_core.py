@@ -23,6 +23,7 @@ is costed and the fastest kept, as an inference library's heuristics would:
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from hwsim.arch.compute import TensorCoreCompute
@@ -30,6 +31,7 @@ from hwsim.arch.hardware import Hardware
 from hwsim.model.accounting import Counts, energy_breakdown_j, latency_s, score
 from hwsim.model.cost import LayerCost, layer_cost
 from hwsim.model.loopnest import LoopNest
+from hwsim.precision import Precision
 from hwsim.sparsity.profile import SparsityProfile
 from hwsim.sparsity.spec import Block, ShuffledBlock
 
@@ -64,7 +66,7 @@ class Kernel:
         )
 
 
-def _rate(table: dict[str, float], precision: str) -> float | None:
+def _rate(table: Mapping[Precision, float], precision: Precision) -> float | None:
     v = table.get(precision)
     return v * 1e12 if v else None
 
