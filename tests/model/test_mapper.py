@@ -61,7 +61,7 @@ def test_traffic_formulas_by_order():
     writes outputs once and re-reads weights per spatial tile."""
     arch = make_arch(TINY_FPGA, **{"dram.burst_bytes": 1})
     t = tile_table(CONV, (), _key(arch), 1, (1.0, 1.0, 1.0))
-    tn, tk, tc, tp, tq = t.tiles
+    tn, _tk, tc, tp, tq = t.tiles
     w_once = 16 * 12 * 9
     out = 16 * 10 * 10
     trips_c = np.ceil(12 / tc)
