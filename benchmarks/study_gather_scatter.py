@@ -12,7 +12,6 @@ several batch sizes and for ResNet-50.
 from __future__ import annotations
 
 from hwsim import evaluate, load_arch
-from hwsim.bundled import resolve
 from hwsim.sparsity.spec import parse_sparsity
 from hwsim.workload.zoo import ZOO
 
@@ -26,7 +25,7 @@ PATTERNS = {
 
 
 def study() -> list[dict[str, object]]:
-    arch = load_arch(resolve("gs_vector", "arch_configs"))
+    arch = load_arch("gs_vector")
     rows = []
     cases = [("gnmt_step", b) for b in (1, 4, 8, 16)] + [("resnet50", 1)]
     for name, batch in cases:

@@ -93,7 +93,7 @@ class OperandFormat(_Strict):
 
 
 class SparsitySupport(_Strict):
-    """What the hardware does with zeros (DESIGN.md: compression, gating, skipping, imbalance).
+    """What the hardware does with zeros (compression, gating, skipping, imbalance).
 
     ``skip`` names the weight-sparsity granularity the array can exploit for time: ``none``;
     ``unstructured`` (each lane skips its own zeros, lockstep lanes wait for the busiest);

@@ -1,4 +1,4 @@
-"""The four ways sparsity changes cost (DESIGN.md), in one place for every array target.
+"""The four ways sparsity changes cost (docs/architecture.md), in one place for array targets.
 
 * compression: an operand stored in a sparse format moves (values + metadata) / dense bytes;
 * gating: MACs with a zero operand do not toggle: energy falls, time does not;
