@@ -16,7 +16,6 @@ INT_MULT_PJ = {8: 0.2, 32: 3.1}  # integer multiply
 FP_ADD_PJ = {16: 0.4, 32: 0.9}  # floating-point add
 FP_MULT_PJ = {16: 1.1, 32: 3.7}  # floating-point multiply
 SRAM_64BIT_READ_PJ = {8 * 1024: 10.0, 32 * 1024: 20.0, 1024 * 1024: 100.0}  # 64-bit access
-DRAM_64BIT_PJ = (1300.0, 2600.0)  # 64-bit DRAM access, range
 
 
 def _int_mult(bits: int) -> float:

@@ -18,8 +18,7 @@ class LayerCost:
     """Latency (s), energy by component (J) and the quantities behind them, for one layer."""
 
     latency_s: float
-    compute_s: float
-    dram_s: float
+    time_s: dict[str, float]  # seconds each resource needs: compute, dram, each buffer port
     bound: str
     energy_breakdown_j: dict[str, float]
     dram_bytes: float
@@ -49,8 +48,7 @@ def layer_cost(hw: Hardware, counts: Counts, *, macs: float, utilization: float,
     energy = {k: float(v) for k, v in energy_breakdown_j(hw, counts, latency).items()}
     return LayerCost(
         latency_s=latency,
-        compute_s=terms["compute"],
-        dram_s=terms["dram"],
+        time_s=terms,
         bound=bound_of(terms),
         energy_breakdown_j=energy,
         dram_bytes=float(counts.dram_bytes),

@@ -71,13 +71,6 @@ class LoopNest:
     def output_elements(self) -> int:
         return self.G * self.N * self.K * self.P * self.Q
 
-    def elements(self, operand: str) -> int:
-        return {
-            "weights": self.weight_elements,
-            "inputs": self.input_elements,
-            "outputs": self.output_elements,
-        }[operand]
-
     def gemm(self) -> tuple[int, int, int]:
         """SCALE-Sim's GEMM view per group: (Sr ofmap pixels, Sc filters, T window size)."""
         return self.N * self.P * self.Q, self.K, self.C * self.R * self.S

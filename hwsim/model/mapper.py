@@ -66,10 +66,6 @@ class Mapping:
     tile_bytes: dict[str, float]
     candidates: int  # how many feasible candidates were compared
 
-    @property
-    def total_dram_bytes(self) -> float:
-        return float(sum(self.dram_bytes.values()))
-
 
 def _extent(t: np.ndarray, stride: int, dil: int, k: int, full: int) -> np.ndarray:
     """Input rows touched by ``t`` output rows."""

@@ -42,6 +42,7 @@ class LayerResult:
     sparsity: str = "dense"
     note: str = ""
     intensity_ops_per_byte: float = 0.0  # computation-to-communication ratio (roofline x)
+    time_s: dict[str, float] = field(default_factory=dict)  # compute, dram, ports: what bounds
     mapping: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -71,6 +72,7 @@ class LayerResult:
             note=cost.note,
             intensity_ops_per_byte=2.0 * cost.macs / cost.dram_bytes if cost.dram_bytes else 0.0,
             mapping=dict(cost.mapping),
+            time_s=dict(cost.time_s),
         )
 
 
