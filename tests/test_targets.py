@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hwsim.model.targets.scratchpad import expected_max_bin_load, gather_cycles, nm_gather_conflicts
 
 from hwsim import evaluate, load_arch
 from hwsim.evaluation import compare
+from hwsim.sparsity import expected_max_bin_load, gather_cycles, nm_gather_conflicts
 from hwsim.sparsity.profile import SparsityProfile
 from hwsim.sparsity.spec import parse_sparsity
 from hwsim.workload import Linear, build_workload

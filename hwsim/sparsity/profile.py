@@ -1,13 +1,17 @@
 """SparsityProfile: the statistics of a layer's sparsity that hardware cares about.
 
-Computed analytically from a pattern spec (closed forms; expected maximum of binomials via
-scipy for load imbalance) or exactly from a mask. Both answer the same questions:
+Computed analytically from a pattern spec (closed forms, which each pattern family provides;
+expected maximum of binomials via scipy for load imbalance) or exactly from a mask. Both answer
+the same questions:
   * density of weights and input activations;
   * occupancy: the fraction of (bh x bw) tiles of the weight matrix holding any nonzero, which a
     block-skipping array or a block-sparse kernel must still process;
   * N:M conformance: the fraction of m-groups with at most n nonzeros;
   * imbalance: E[max over L lockstep lanes of the nonzeros in a lane's row segment] / E[mean];
-  * storage: value and metadata bits in a given format.
+  * storage: value and metadata bits in a given format;
+  * structure a target exploits: block size, row permutation, bank-balanced rows, gather cost.
+Where a family has no closed form (small-world, magnitude pruning, nested levels, some N:M
+cases) the statistic is measured exactly on the family's generated mask.
 """
 
 from __future__ import annotations
@@ -17,32 +21,13 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
-from scipy import stats
 
 from hwsim.sparsity.formats import MatrixStats, storage_bits
-from hwsim.sparsity.masks import generate_mask, gs_row_nonzeros
-from hwsim.sparsity.spec import (
-    NM,
-    Block,
-    Channel,
-    Dense,
-    GatherScatter,
-    Nested,
-    ShuffledBlock,
-    SmallWorld,
-    Unstructured,
-)
+from hwsim.sparsity.lanes import expected_max_binomial
+from hwsim.sparsity.patterns.base import MatrixShape
+from hwsim.sparsity.spec import Dense, Pattern
 
-
-def expected_max_binomial(n: int, p: float, lanes: int) -> float:
-    """E[max of ``lanes`` i.i.d. Binomial(n, p)] = sum_k (1 - F(k)^lanes), k = 0..n-1."""
-    if n <= 0 or p <= 0.0:
-        return 0.0
-    if p >= 1.0 or lanes <= 1:
-        return n * min(p, 1.0)
-    k = np.arange(n)
-    cdf = stats.binom.cdf(k, n, p)
-    return float(np.sum(1.0 - cdf**lanes))
+__all__ = ["SparsityProfile", "expected_max_binomial"]
 
 
 @dataclass(frozen=True)
@@ -52,7 +37,7 @@ class SparsityProfile:
     rows: int
     cols: int
     rs: int = 1
-    spec: object = field(default_factory=Dense)
+    spec: Pattern = field(default_factory=Dense)
     mask: np.ndarray | None = field(default=None, compare=False, repr=False)
     input_density: float = 1.0
     from_mask: bool = False
@@ -60,102 +45,61 @@ class SparsityProfile:
     # ---- basic quantities -----------------------------------------------------------------
     @property
     def pattern(self) -> str:
-        return "mask" if self.from_mask else getattr(self.spec, "pattern", "dense")
+        """The pattern's name, or 'mask' for a real mask."""
+        return "mask" if self.from_mask else self.spec.pattern
 
     @property
     def label(self) -> str:
-        return "real mask" if self.from_mask else getattr(self.spec, "label", "dense")
+        """Short human label of the pattern, or 'real mask'."""
+        return "real mask" if self.from_mask else self.spec.label
 
     @cached_property
     def weight_density(self) -> float:
+        """Fraction of nonzero weights (of the mask if there is one)."""
         if self.mask is not None:
             return float(self.mask.mean())
-        if isinstance(self.spec, GatherScatter):
-            return self._gs_density
-        return float(self.spec.weight_density)  # type: ignore[attr-defined]
+        return self.spec.density(self.shape)
 
     @property
     def nnz(self) -> float:
+        """Expected number of nonzero weights."""
         return self.weight_density * self.rows * self.cols
 
-
     @property
-    def _gs_density(self) -> float:
-        """Balanced rows keep a whole number of nonzeros (at least one) per row."""
-        return gs_row_nonzeros(self.spec.weight_density, self.cols) / self.cols  # type: ignore
+    def shape(self) -> MatrixShape:
+        """The weight matrix the statistics are of."""
+        return MatrixShape(self.rows, self.cols, self.rs)
 
     @cached_property
     def _mask(self) -> np.ndarray:
-        """The real mask, or one generated from the spec (for patterns without closed forms)."""
+        """The real mask, or one generated from the spec (for statistics without closed
+        forms), as the hardware sees it."""
         if self.mask is not None:
             return self.mask
-        if isinstance(self.spec, ShuffledBlock):
-            # The kernel gathers rows so that the blocks line up: statistics are of the
-            # permuted matrix, i.e. of the plain block pattern.
-            plain = Block(sparsity=self.spec.sparsity, size=self.spec.size, seed=self.spec.seed)
-            return generate_mask(plain, self.rows, self.cols, self.rs)
-        return generate_mask(self.spec, self.rows, self.cols, self.rs)
-
-    @property
-    def _exact(self) -> bool:
-        """Answer from a mask: real masks, and generated ones where no closed form exists."""
-        if self.mask is not None:
-            return True
-        s = self.spec
-        return (isinstance(s, SmallWorld)
-                or (isinstance(s, Unstructured) and s.distribution == "magnitude")
-                or isinstance(s, Nested))
+        return self.spec.statistics_mask(self.shape)
 
     # ---- occupancy ---------------------------------------------------------------------------
     def occupancy(self, bh: int, bw: int) -> float:
         """Fraction of (bh x bw) tiles of the weight matrix that hold at least one nonzero."""
         bh, bw = max(1, min(bh, self.rows)), max(1, min(bw, self.cols))
-        if self._exact:
-            return _mask_occupancy(self._mask, bh, bw)
-        s, d = self.spec, self.weight_density
-        if d >= 1.0:
-            return 1.0
-        if isinstance(s, (Block, ShuffledBlock)):
-            nh = math.ceil(bh / s.size[0]) if bh >= s.size[0] else 1
-            nw = math.ceil(bw / s.size[1]) if bw >= s.size[1] else 1
-            return 1.0 - (1.0 - d) ** (nh * nw)
-        if isinstance(s, NM):
-            unit = self.rs if s.granularity == "kernel" else 1
-            span = s.m * unit
-            if bw >= span:
+        if self.mask is None:
+            if self.weight_density >= 1.0:
                 return 1.0
-            units = max(1, bw // unit)
-            empty_row = math.comb(s.m - units, s.n) / math.comb(s.m, s.n) if units <= s.m else 0
-            return 1.0 - empty_row**bh
-        if isinstance(s, Channel):
-            return 1.0 - (1.0 - d) ** bh
-        return 1.0 - (1.0 - d) ** (bh * bw)  # unstructured, gather-scatter
+            closed = self.spec.occupancy(self.shape, bh, bw)
+            if closed is not None:
+                return closed
+        return _mask_occupancy(self._mask, bh, bw)
 
     # ---- N:M conformance -------------------------------------------------------------------
     def nm_conformance(self, n: int, m: int) -> float:
         """Fraction of groups of m consecutive weights in a row holding at most n nonzeros."""
-        if self._exact:
-            return _mask_nm_conformance(self._mask, n, m)
-        s, d = self.spec, self.weight_density
-        if n >= m:
-            return 1.0
-        if isinstance(s, NM):
-            unit = self.rs if s.granularity == "kernel" else 1
-            if unit == 1 and s.m % m == 0:
-                # m-groups inside an s.m group holding s.n nonzeros: hypergeometric count.
-                return float(stats.hypergeom.cdf(n, s.m, s.n, m))
-            if unit == 1 and m % s.m == 0:
-                return 1.0 if (m // s.m) * s.n <= n else 0.0
-            return _mask_nm_conformance(self._mask, n, m)
-        if isinstance(s, (Block, ShuffledBlock)):
-            bw = s.size[1]
-            if bw >= m and bw % m == 0:
-                return 1.0 - d  # a group is all zero (conforms) or all nonzero (does not)
-            k = max(1, m // bw)
-            return float(stats.binom.cdf(n // bw, k, d))
-        if isinstance(s, Channel):
-            return 1.0 - d
-        return float(stats.binom.cdf(n, m, d))  # unstructured, gather-scatter
+        if self.mask is None:
+            if n >= m:
+                return 1.0
+            closed = self.spec.nm_conformance(self.shape, n, m)
+            if closed is not None:
+                return closed
+        return _mask_nm_conformance(self._mask, n, m)
 
     def conforms(self, n: int, m: int) -> bool:
         """Whether every group fits n:m (what a 2:4 sparse tensor core requires)."""
@@ -167,28 +111,13 @@ class SparsityProfile:
         of ``seg`` weights (default: whole rows). 1.0 = perfectly balanced."""
         seg = self.cols if seg is None else max(1, min(seg, self.cols))
         lanes = max(1, min(lanes, self.rows))
-        d = self.weight_density
-        if d <= 0 or lanes == 1:
+        if self.weight_density <= 0 or lanes == 1:
             return 1.0
-        if self._exact:
-            return _mask_imbalance(self._mask, lanes, seg)
-        s = self.spec
-        mean = seg * d
-        if isinstance(s, (Dense, Channel)) or d >= 1.0:
-            return 1.0
-        if isinstance(s, GatherScatter) and seg >= self.cols:
-            return 1.0  # balanced by construction over each row's banks
-        if isinstance(s, NM):
-            unit = self.rs if s.granularity == "kernel" else 1
-            if seg % (s.m * unit) == 0:
-                return 1.0
-            return _mask_imbalance(self._mask, lanes, seg)
-        if isinstance(s, (Block, ShuffledBlock)):
-            bh, bw = s.size
-            groups = max(1, math.ceil(lanes / bh))  # rows of one block row move together
-            nb = max(1, seg // bw)
-            return bw * expected_max_binomial(nb, d, groups) / mean
-        return expected_max_binomial(seg, d, lanes) / mean
+        if self.mask is None:
+            closed = self.spec.imbalance(self.shape, lanes, seg)
+            if closed is not None:
+                return closed
+        return _mask_imbalance(self._mask, lanes, seg)
 
     # ---- wiring locality ---------------------------------------------------------------------
     def locality(self) -> float:
@@ -198,13 +127,36 @@ class SparsityProfile:
         places neurons); a random connection spans 1/4 on average. 1.0 for dense, random and
         structured patterns; well below 1 for small-world connectivity, whose edges stay local.
         """
-        if not isinstance(self.spec, SmallWorld) and self.mask is None:
-            return 1.0
+        if self.mask is None:
+            closed = self.spec.locality()
+            if closed is not None:
+                return closed
         r, c = np.nonzero(self._mask)
         if r.size == 0:
             return 1.0
         d = np.abs((r + 0.5) / self.rows - (c + 0.5) / self.cols)
         return float(np.minimum(d, 1.0 - d).mean() / 0.25)
+
+    # ---- structure targets exploit -----------------------------------------------------------
+    @property
+    def block_size(self) -> tuple[int, int] | None:
+        """(rows, cols) of the blocks of a block-sparse pattern (plain or shuffled), else None."""
+        return self.spec.block_size
+
+    @property
+    def permuted_rows(self) -> bool:
+        """Whether the kernel gathers rows by a permutation first (shuffled blocks)."""
+        return self.spec.permuted_rows
+
+    @property
+    def balanced_rows(self) -> bool:
+        """Whether every row is balanced over the banks by construction (gather-scatter)."""
+        return self.spec.balanced_rows
+
+    def gather_cycles(self, lanes: int, banks: int) -> float:
+        """Cycles per gather of ``lanes`` activations from ``banks`` banks (1.0 =
+        conflict-free)."""
+        return self.spec.gather_cycles(lanes, banks)
 
     # ---- storage ---------------------------------------------------------------------------
     def storage_bits(self, fmt: str, value_bits: float, block: tuple[int, int] = (4, 4),
@@ -212,8 +164,7 @@ class SparsityProfile:
         """(value bits, metadata bits) of the weights stored in ``fmt``."""
         bh, bw = block
         occ = self.occupancy(bh, bw) * math.ceil(self.rows / bh) * math.ceil(self.cols / bw)
-        m = getattr(self.spec, "m", 4)
-        st = MatrixStats(self.rows, self.cols, self.nnz, occ, block, m)
+        st = MatrixStats(self.rows, self.cols, self.nnz, occ, block, self.spec.nm_group)
         return storage_bits(fmt, st, value_bits, run_bits)
 
 

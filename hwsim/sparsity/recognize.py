@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from hwsim.sparsity.spec import NM, Block, Unstructured
+from hwsim.sparsity.spec import NM, Block, Pattern, Unstructured
 
 #: N:M candidates, tightest first (a 1:4 mask also satisfies 2:4).
 NM_CANDIDATES: tuple[tuple[int, int], ...] = ((1, 4), (2, 4), (4, 8))
@@ -91,7 +91,7 @@ class Recognition:
     """What a mask looks like: its pattern, the spec to store on the layer, and statistics."""
 
     pattern: str  # dense | empty | channel | nm | block | unstructured
-    spec: object | None  # NM / Block / Unstructured spec (None when dense or empty)
+    spec: Pattern | None  # NM / Block / Unstructured spec (None when dense or empty)
     rows: int
     cols: int
     density: float  # fraction of nonzero weights
@@ -107,7 +107,7 @@ class Recognition:
             return "empty (all zero)"
         if self.pattern == "channel":
             return f"channel {1 - self.density:.0%} ({self.zero_rows} of {self.rows} rows zero)"
-        return getattr(self.spec, "label", self.pattern)
+        return self.spec.label if self.spec is not None else self.pattern
 
 
 def recognise(
@@ -128,7 +128,7 @@ def recognise(
     zr = int((~mat.any(axis=1)).sum())
     conf = tuple((n, m) for n, m in nm_candidates if conforms_nm(mat, n, m))
 
-    def result(pattern: str, spec: object | None) -> Recognition:
+    def result(pattern: str, spec: Pattern | None) -> Recognition:
         return Recognition(pattern, spec, rows, cols, density, zr, conf)
 
     if nnz == mat.size:

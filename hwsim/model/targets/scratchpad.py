@@ -21,9 +21,6 @@ with the compressed weight size; the DMA overlaps compute (double-buffered scrat
 from __future__ import annotations
 
 import math
-from functools import lru_cache
-
-import numpy as np
 
 from hwsim.arch.compute import ScratchpadCompute
 from hwsim.arch.hardware import Hardware
@@ -33,66 +30,8 @@ from hwsim.model.cost import LayerCost
 from hwsim.model.loopnest import LoopNest
 from hwsim.model.sparse import SparseEffect
 from hwsim.model.targets.array import mapped_cost
+from hwsim.sparsity.gather import gather_cycles
 from hwsim.sparsity.profile import SparsityProfile
-from hwsim.sparsity.spec import NM, Block, Channel, Dense, GatherScatter, ShuffledBlock
-
-
-@lru_cache(maxsize=256)
-def expected_max_bin_load(balls: int, bins: int) -> float:
-    """E[max load] of ``balls`` thrown uniformly into ``bins`` (exact, via the multinomial
-    distribution's CDF of the maximum computed by dynamic programming over bins)."""
-    if balls <= 0:
-        return 0.0
-    if bins <= 1:
-        return float(balls)
-    # P(max <= m) = balls! / bins^balls * [x^balls] (sum_{j<=m} x^j / j!)^bins
-    from math import lgamma
-
-    total = 0.0
-    fact = np.array([math.exp(-lgamma(j + 1)) for j in range(balls + 1)])
-    for m in range(balls):
-        poly = np.zeros(balls + 1)
-        poly[: m + 1] = fact[: m + 1]
-        acc = np.zeros(balls + 1)
-        acc[0] = 1.0
-        base, e = poly, bins
-        while e:  # exponentiation by squaring, truncated at degree ``balls``
-            if e & 1:
-                acc = np.convolve(acc, base)[: balls + 1]
-            base = np.convolve(base, base)[: balls + 1]
-            e >>= 1
-        p_le = acc[balls] * math.exp(lgamma(balls + 1) - balls * math.log(bins))
-        total += 1.0 - min(1.0, p_le)
-    return total
-
-
-@lru_cache(maxsize=256)
-def nm_gather_conflicts(n: int, m: int, lanes: int, banks: int, draws: int = 4000) -> float:
-    """E[busiest bank] when a vector gathers the nonzeros of consecutive n:m groups: group g
-    starts at column m*g (bank m*g mod banks) and keeps n random columns of its m. Seeded
-    simulation of that exact mapping (deterministic)."""
-    rng = np.random.default_rng(12345)
-    groups = math.ceil(lanes / n)
-    offs = np.argsort(rng.random((draws, groups, m)), axis=2)[:, :, :n]  # n distinct offsets
-    cols = (np.arange(groups)[None, :, None] * m + offs).reshape(draws, -1)[:, :lanes]
-    bank = cols % banks
-    counts = np.zeros((draws, banks), dtype=np.int64)
-    np.add.at(counts, (np.arange(draws)[:, None], bank), 1)
-    return float(counts.max(axis=1).mean())
-
-
-def gather_cycles(profile: SparsityProfile | None, lanes: int, banks: int) -> float:
-    """Cycles per gather of ``lanes`` activations for this pattern (1.0 = conflict-free)."""
-    spec = profile.spec if profile is not None else Dense()
-    if profile is None or isinstance(spec, (Dense, Channel, GatherScatter)):
-        return max(1.0, lanes / banks)  # dense rows and balanced rows hit distinct banks
-    if isinstance(spec, (Block, ShuffledBlock)):
-        run = max(1, spec.size[1])  # consecutive columns: distinct banks within a block
-        groups = max(1, math.ceil(lanes / run))
-        return max(1.0, expected_max_bin_load(groups, max(1, banks // run)))
-    if isinstance(spec, NM) and spec.granularity == "weight":
-        return max(1.0, nm_gather_conflicts(spec.n, spec.m, lanes, banks))
-    return max(1.0, expected_max_bin_load(lanes, banks))  # unstructured, small-world, kernels
 
 
 def scratchpad_target(nest: LoopNest, hw: Hardware, objective: str,
@@ -141,7 +80,7 @@ def _loop(nest: LoopNest, hw: Hardware, profile: SparsityProfile | None, loop: s
         # and output column: the row's values and indices, the gathered activations.
         per_row = d * red
         imb = profile.imbalance(P) if profile is not None and d < 1 else 1.0
-        balanced = isinstance(getattr(profile, "spec", None), GatherScatter)
+        balanced = profile is not None and profile.balanced_rows
         chunks = math.ceil(per_row / L) if balanced else per_row / L + 0.5
         g_cost = gather_cycles(profile, L, comp.banks) / comp.gather_ports
         cycles = (G * rows * ncols * (chunks * g_cost + math.log2(L) + comp.row_overhead_cycles)

@@ -33,7 +33,6 @@ from hwsim.model.cost import LayerCost, layer_cost
 from hwsim.model.loopnest import LoopNest
 from hwsim.precision import Precision
 from hwsim.sparsity.profile import SparsityProfile
-from hwsim.sparsity.spec import Block, ShuffledBlock
 
 INDEX_BYTES = 4  # int32 column/row indices of sparse kernels
 MMA_ROWS = 8  # smallest MMA M (m8n8k4 on Volta, m16n8k16 on Ampere/Hopper use 16)
@@ -146,15 +145,15 @@ def _kernels(nest: LoopNest, hw: Hardware, profile: SparsityProfile | None) -> l
         out.append(_gemm(comp, hw, M, N, K, G, sparse_rate * comp.sparse_efficiency, p, eb,
                          a, b / 2 + meta, c, name="sparse_2:4", metadata=G * meta,
                          executed=0.5))
-    spec = profile.spec
-    if dense_rate and isinstance(spec, (Block, ShuffledBlock)) and spec.size[0] >= MMA_ROWS:
-        bh, bw = spec.size
+    block = profile.block_size
+    if dense_rate and block is not None and block[0] >= MMA_ROWS:
+        bh, bw = block
         occ = profile.occupancy(bh, bw)
         nblocks = occ * math.ceil(N / bh) * math.ceil(K / bw)
         meta = nblocks * INDEX_BYTES
         extra = 0.0
         name = "block"
-        if isinstance(spec, ShuffledBlock):
+        if profile.permuted_rows:
             # Row permutation: one row index per output row per tile column, and the output
             # rows written where they belong (scattered but each row contiguous).
             extra = G * N * INDEX_BYTES * math.ceil(M / 128)
