@@ -16,6 +16,7 @@ from hwsim.evaluation import OBJECTIVES, compare, evaluate
 from hwsim.report import rows_csv, rows_json, rows_table
 from hwsim.sparsity.spec import parse_sparsity
 from hwsim.workload.io import load_workload
+from hwsim.workload.layers import Conv2d, EmbeddingBag, Layer, Linear, Matmul, Pool
 
 
 def _write(text: str, out: str | None) -> None:
@@ -103,20 +104,19 @@ def cmd_describe(args: argparse.Namespace) -> int:
     return 0
 
 
-def _shape(layer) -> str:  # type: ignore[no-untyped-def]
-    op = layer.op
-    if op == "conv2d":
+def _shape(layer: Layer) -> str:
+    if isinstance(layer, Conv2d):
         g = f" g{layer.groups}" if layer.groups > 1 else ""
         return (f"{layer.in_channels}x{layer.input_hw[0]}x{layer.input_hw[1]} -> "
                 f"{layer.out_channels}x{layer.output_hw[0]}x{layer.output_hw[1]} "
                 f"k{layer.kernel[0]} s{layer.stride[0]}{g}")
-    if op == "linear":
+    if isinstance(layer, Linear):
         return f"{layer.tokens}x{layer.in_features} -> {layer.out_features}"
-    if op == "matmul":
+    if isinstance(layer, Matmul):
         return f"{layer.count}x({layer.m}x{layer.k} @ {layer.k}x{layer.n})"
-    if op == "embedding_bag":
+    if isinstance(layer, EmbeddingBag):
         return f"{layer.num_tables} tables x{layer.dim}, {layer.lookups} lookups"
-    if op == "pool":
+    if isinstance(layer, Pool):
         return f"{layer.kind} {layer.channels}x{layer.input_hw[0]}x{layer.input_hw[1]}"
     return f"{layer.kind} {'x'.join(map(str, layer.shape))}"
 

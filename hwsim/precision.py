@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal, get_args
+from typing import Literal
 
 Precision = Literal["int4", "int8", "int16", "fp8", "fp16", "bf16", "tf32", "fp32"]
-PRECISIONS: tuple[str, ...] = get_args(Precision)
 
 #: Bytes one element occupies in memory. tf32 is stored as fp32 (NVIDIA A100 whitepaper).
 BYTES: dict[str, float] = {

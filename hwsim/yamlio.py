@@ -50,9 +50,9 @@ def _walk(node: yaml.Node, path: PathKey, lines: dict[PathKey, int]) -> None:
     lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
-            key = key_node.value
-            lines[(*path, key)] = key_node.start_mark.line + 1
-            _walk(value_node, (*path, key), lines)
+            child = (*path, key_node.value)
+            lines[child] = key_node.start_mark.line + 1
+            _walk(value_node, child, lines)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
             _walk(item, (*path, i), lines)

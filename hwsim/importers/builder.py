@@ -20,33 +20,13 @@ from typing import Literal
 import numpy as np
 
 from hwsim.errors import HwsimError
+from hwsim.importers.record import Record, Value
+from hwsim.importers.structural import remove_zero_channels
 from hwsim.sparsity.recognize import Recognition, recognise
 from hwsim.workload.graph import INPUT, GraphError, Workload, build_workload
-from hwsim.workload.layers import Conv2d, Eltwise, Layer, Linear
+from hwsim.workload.layers import Conv2d, Eltwise, EltwiseKind, Layer, Linear
 
 OnUnsupported = Literal["error", "skip"]
-
-
-@dataclass(frozen=True)
-class Value:
-    """A tensor: the hwsim layer that produced it (``input`` for the network input), its full
-    shape, and which axis carries that layer's channels (None once a reshape mixed them)."""
-
-    src: str
-    shape: tuple[int, ...]
-    chan: int | None = None
-
-
-@dataclass
-class Record:
-    """One imported layer, the values it reads (activation operands, in order), its weight
-    mask shaped like the framework weight, and whether it maps channels one to one."""
-
-    layer: Layer
-    reads: list[Value]
-    mask: np.ndarray | None = None
-    channelwise: bool = False
-    out_key: str = ""
 
 
 @dataclass
@@ -118,9 +98,6 @@ class GraphBuilder:
     def alias(self, key: str, value: Value) -> None:
         self.values[key] = value
 
-    def is_activation(self, key: str) -> bool:
-        return key in self.values
-
     def unique(self, raw: str) -> str:
         """A valid, unused layer name derived from ``raw``."""
         base = _NAME_OK.sub("_", raw).strip("_.") or "layer"
@@ -160,11 +137,13 @@ class GraphBuilder:
         """Fold a BatchNorm reading ``in_key`` into the conv that wrote it (the conv gains a
         bias); False when ``in_key`` is not a conv's own output."""
         v = self.values.get(in_key)
-        rec = self.record_of(v.src) if v is not None else None
+        if v is None:
+            return False
+        rec = self.record_of(v.src)
         if rec is None or not isinstance(rec.layer, Conv2d) or rec.out_key != in_key:
             return False
         rec.layer = rec.layer.model_copy(update={"bias": True})
-        self.values[out_key] = v  # type: ignore[assignment]
+        self.values[out_key] = v
         return True
 
     def skip(self, key: str, what: str, reads: list[Value], out_shape: tuple[int, ...]) -> None:
@@ -192,8 +171,6 @@ class GraphBuilder:
             warnings.warn(f"hwsim import of '{self.name}' skipped {len(self.unsupported)} "
                           f"unsupported op(s), which cost nothing in the workload: {listed}",
                           stacklevel=3)
-        from hwsim.importers.structural import remove_zero_channels
-
         out_srcs = {self.values[k].src for k in self.outputs if k in self.values}
         removed: dict[str, tuple[int, int]] = {}
         kept: dict[str, int] = {}
@@ -226,8 +203,8 @@ class GraphBuilder:
         return ImportResult(wl, recognised, removed, kept, list(self.unsupported))
 
 
-def eltwise(name: str, kind: str, shape: list[int], operands: int) -> Eltwise:
+def eltwise(name: str, kind: EltwiseKind, shape: list[int], operands: int) -> Eltwise:
     """An element-wise layer; ``operands`` counts only activation operands."""
     default = 2 if kind in ("add", "mul") else 1
-    return Eltwise(name=name, kind=kind, shape=shape,  # type: ignore[arg-type]
+    return Eltwise(name=name, kind=kind, shape=shape,
                    operands=None if operands == default else operands)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -29,9 +30,17 @@ def save_workload(wl: Workload, path: str | Path) -> Workload:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         if npz is not None:
-            with npz.open("wb") as f:
-                np.savez_compressed(f, **masks)
+            _write_npz(npz, masks)
     except OSError as exc:
         raise HwsimError(f"{npz}: cannot write masks: {exc}") from None
     dump_workload(out, path)
     return out
+
+
+def _write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    """What ``np.savez_compressed(path, **arrays)`` writes, for any array name: numpy's keyword
+    form would take a layer named ``file`` or ``allow_pickle`` for its own argument."""
+    with zipfile.ZipFile(path, mode="w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as zf:
+        for name, array in arrays.items():
+            with zf.open(name + ".npy", mode="w", force_zip64=True) as member:
+                np.lib.format.write_array(member, array, allow_pickle=False)

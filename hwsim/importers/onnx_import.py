@@ -16,12 +16,12 @@ from hwsim.importers.builder import (
     GraphBuilder,
     ImportResult,
     OnUnsupported,
-    Value,
     change_layout,
     eltwise,
 )
+from hwsim.importers.record import Value
 from hwsim.workload.graph import Workload
-from hwsim.workload.layers import Conv2d, Linear, Matmul, Pool
+from hwsim.workload.layers import Conv2d, EltwiseKind, Linear, Matmul, Pool, PoolKind
 
 
 def _onnx() -> Any:
@@ -76,9 +76,9 @@ def _attrs(node: Any) -> dict[str, Any]:
     return {a.name: helper.get_attribute_value(a) for a in node.attribute}
 
 
-_UNARY = {"Relu": "relu", "Gelu": "gelu", "Sigmoid": "sigmoid", "Softmax": "softmax",
-          "LayerNormalization": "layernorm"}
-_BINARY = {"Add": "add", "Sub": "add", "Mul": "mul", "Div": "mul"}
+_UNARY: dict[str, EltwiseKind] = {"Relu": "relu", "Gelu": "gelu", "Sigmoid": "sigmoid",
+                                  "Softmax": "softmax", "LayerNormalization": "layernorm"}
+_BINARY: dict[str, EltwiseKind] = {"Add": "add", "Sub": "add", "Mul": "mul", "Div": "mul"}
 _PASS = {"Flatten", "Reshape", "Squeeze", "Unsqueeze", "Identity", "Dropout", "Transpose"}
 _CHANNELWISE = ("relu", "gelu", "sigmoid")
 
@@ -120,10 +120,11 @@ class _Walker:
             raise HwsimError(f"ONNX shape inference gives no shape for tensor '{t}'")
         if dims and dims[0] is None:
             dims = (self.batch, *dims[1:])
-        if any(d is None for d in dims):
+        sizes = [int(d) for d in dims if d is not None]
+        if len(sizes) != len(dims):
             raise HwsimError(f"tensor '{t}' has a symbolic shape {list(dims)}; export the model "
                              "with static shapes")
-        return tuple(int(d) for d in dims)  # type: ignore[arg-type]
+        return tuple(sizes)
 
     def run(self) -> None:
         for i, node in enumerate(self.g.node):
@@ -177,7 +178,7 @@ class _Walker:
         elif op in ("GlobalAveragePool", "GlobalMaxPool"):
             x = acts[0]
             layer = Pool(name=name, kind="avg" if op == "GlobalAveragePool" else "max",
-                         channels=x.shape[1], input_hw=x.shape[2:4], global_=True)
+                         channels=x.shape[1], input_hw=(x.shape[2], x.shape[3]), global_=True)
             b.add(out, layer, [x], oshape, chan=1, channelwise=True)
         elif op in _PASS:
             perm = None
@@ -258,7 +259,7 @@ class _Walker:
             return
         b.add(node.output[0], Matmul(name=name, m=m, k=k, n=n, count=count), [x, y], oshape)
 
-    def binary(self, node: Any, name: str, kind: str, acts: list[Value],
+    def binary(self, node: Any, name: str, kind: EltwiseKind, acts: list[Value],
                oshape: tuple[int, ...]) -> None:
         b = self.b
         out = node.output[0]
@@ -282,7 +283,7 @@ class _Walker:
               chan=acts[0].chan if same else None)
 
     def pool(self, node: Any, name: str, a: dict[str, Any], x: Value, oshape: tuple[int, ...],
-             kind: str) -> None:
+             kind: PoolKind) -> None:
         pads = list(a.get("pads", [0, 0, 0, 0]))
         kernel = tuple(a.get("kernel_shape", ()))
         if (len(x.shape) != 4 or len(kernel) != 2 or pads[:2] != pads[2:]
@@ -290,7 +291,7 @@ class _Walker:
                 or a.get("auto_pad", b"NOTSET") not in (b"NOTSET", "NOTSET", b"VALID", "VALID")):
             self.unsupported(node, f"{node.op_type} with padding {pads} / dilation / auto_pad")
             return
-        layer = Pool(name=name, kind=kind, channels=x.shape[1], input_hw=x.shape[2:4],
+        layer = Pool(name=name, kind=kind, channels=x.shape[1], input_hw=(x.shape[2], x.shape[3]),
                      kernel=kernel, stride=tuple(a.get("strides", (1, 1))),
                      padding=tuple(pads[:2]))
         if layer.output_hw != tuple(oshape[2:4]):

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from hwsim.importers.builder import Record
+from hwsim.importers.record import Record
 from hwsim.workload.layers import Conv2d, Eltwise, Linear, Pool
 
 
@@ -83,7 +83,8 @@ class _Graph:
                 self.drop(layer.name, keep)
             elif isinstance(layer, Eltwise):
                 shape = list(layer.shape)
-                shape[v.chan - 1] = n  # type: ignore[operator]
+                assert v.chan is not None  # can_drop: every reader has a channel axis
+                shape[v.chan - 1] = n
                 rec.layer = layer.model_copy(update={"shape": shape})
                 self.drop(layer.name, keep)
 
@@ -108,7 +109,7 @@ def remove_zero_channels(records: list[Record],
         zeros = int((~rows).sum())
         if zeros == 0:
             continue
-        if zeros == len(rows) or not g.can_drop(layer.name):
+        if zeros == rows.size or not g.can_drop(layer.name):
             kept[layer.name] = zeros
             continue
         keep = np.flatnonzero(rows)

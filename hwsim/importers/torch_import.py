@@ -16,12 +16,20 @@ from hwsim.importers.builder import (
     GraphBuilder,
     ImportResult,
     OnUnsupported,
-    Value,
     change_layout,
     eltwise,
 )
+from hwsim.importers.record import Value
 from hwsim.workload.graph import Workload
-from hwsim.workload.layers import Conv2d, EmbeddingBag, Linear, Matmul, Pool
+from hwsim.workload.layers import (
+    Conv2d,
+    EltwiseKind,
+    EmbeddingBag,
+    Linear,
+    Matmul,
+    Pool,
+    PoolKind,
+)
 
 
 def _torch() -> Any:
@@ -99,10 +107,10 @@ def _pair(v: Any) -> tuple[int, int]:
     return (v, v) if isinstance(v, int) else (int(v[0]), int(v[1]))
 
 
-_UNARY = {"relu": "relu", "gelu": "gelu", "sigmoid": "sigmoid", "softmax": "softmax",
-          "layer_norm": "layernorm", "relu_": "relu"}
-_BINARY = {"add": "add", "sub": "add", "mul": "mul", "truediv": "mul", "div": "mul",
-           "iadd": "add", "imul": "mul"}
+_UNARY: dict[str, EltwiseKind] = {"relu": "relu", "gelu": "gelu", "sigmoid": "sigmoid",
+                                  "softmax": "softmax", "layer_norm": "layernorm", "relu_": "relu"}
+_BINARY: dict[str, EltwiseKind] = {"add": "add", "sub": "add", "mul": "mul", "truediv": "mul",
+                                   "div": "mul", "iadd": "add", "imul": "mul"}
 _PASS = {"flatten", "view", "reshape", "permute", "transpose", "contiguous", "dropout",
          "squeeze", "unsqueeze", "identity", "t"}
 _CHANNELWISE_KINDS = ("relu", "gelu", "sigmoid")
@@ -186,8 +194,10 @@ class _Walker:
         elif isinstance(mod, (nn.BatchNorm2d, nn.BatchNorm1d)):
             self.batchnorm(node, name, acts, out)
         elif isinstance(mod, (nn.ReLU, nn.GELU, nn.Sigmoid, nn.Softmax, nn.LayerNorm)):
-            kind = {nn.ReLU: "relu", nn.GELU: "gelu", nn.Sigmoid: "sigmoid",
-                    nn.Softmax: "softmax", nn.LayerNorm: "layernorm"}[type(mod)]
+            kinds: dict[type, EltwiseKind] = {nn.ReLU: "relu", nn.GELU: "gelu",
+                                              nn.Sigmoid: "sigmoid", nn.Softmax: "softmax",
+                                              nn.LayerNorm: "layernorm"}
+            kind = kinds[type(mod)]
             self.unary(node, name, kind, acts, out)
         elif isinstance(mod, (nn.MaxPool2d, nn.AvgPool2d)):
             self.pool(node, name, acts, out, "max" if isinstance(mod, nn.MaxPool2d) else "avg",
@@ -226,7 +236,8 @@ class _Walker:
         elif fn in ("max_pool2d", "avg_pool2d"):
             kw = dict(zip(("kernel_size", "stride", "padding"), args[1:4]))
             kw.update({k: v for k, v in node.kwargs.items()})
-            self.pool(node, b.unique(node.name), acts, out, fn[:3],
+            self.pool(node, b.unique(node.name), acts, out,
+                      "max" if fn == "max_pool2d" else "avg",
                       kw.get("kernel_size"), kw.get("stride") or kw.get("kernel_size"),
                       kw.get("padding", 0), kw.get("dilation", 1), kw.get("ceil_mode", False))
         elif fn == "adaptive_avg_pool2d":
@@ -286,14 +297,15 @@ class _Walker:
         self.b.add(node.name, layer, [x], out, chan=x.chan,
                    channelwise=x.chan is not None and out[0] == self.b.batch)
 
-    def unary(self, node: Any, name: str, kind: str, acts: list[Value],
+    def unary(self, node: Any, name: str, kind: EltwiseKind, acts: list[Value],
               out: tuple[int, ...]) -> None:
         x = acts[0]
         cw = kind in _CHANNELWISE_KINDS and x.chan is not None and out[0] == self.b.batch
         self.b.add(node.name, eltwise(name, kind, self.sample(out), 1), [x], out,
                    chan=x.chan if kind in _CHANNELWISE_KINDS else None, channelwise=cw)
 
-    def binary(self, node: Any, kind: str, acts: list[Value], out: tuple[int, ...]) -> None:
+    def binary(self, node: Any, kind: EltwiseKind, acts: list[Value],
+               out: tuple[int, ...]) -> None:
         b = self.b
         n_out = b.per_sample(out)
         if any(b.per_sample(v.shape) != n_out for v in acts):
@@ -337,13 +349,13 @@ class _Walker:
         b.add(node.name, Matmul(name=b.unique(node.name), m=m, k=k, n=n, count=count),
               [a, c], out)
 
-    def pool(self, node: Any, name: str, acts: list[Value], out: tuple[int, ...], kind: str,
+    def pool(self, node: Any, name: str, acts: list[Value], out: tuple[int, ...], kind: PoolKind,
              kernel: Any, stride: Any, padding: Any, dilation: Any, ceil_mode: bool) -> None:
         x = acts[0]
         if len(x.shape) != 4 or _pair(dilation) != (1, 1):
             self.unsupported(node, f"{kind} pool on {list(x.shape)} with dilation {dilation}")
             return
-        layer = Pool(name=name, kind=kind, channels=x.shape[1], input_hw=x.shape[2:],
+        layer = Pool(name=name, kind=kind, channels=x.shape[1], input_hw=(x.shape[2], x.shape[3]),
                      kernel=_pair(kernel), stride=_pair(stride or kernel), padding=_pair(padding))
         if ceil_mode and layer.output_hw != tuple(out[2:]):
             self.unsupported(node, f"{kind} pool with ceil_mode")

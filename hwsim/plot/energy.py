@@ -16,6 +16,7 @@ from hwsim.plot.data import Result, component_of, energy_columns, ok_rows, to_re
 from hwsim.plot.style import (
     COMPONENT_COLOURS,
     component_styles,
+    figure_of,
     finish,
     new_axes,
     order_components,
@@ -137,7 +138,7 @@ def _draw_bars(ax: Axes, bars: pd.DataFrame, comps: list[str], styles: dict[str,
         scale, unit = si_scale(totals, "J")
         values = values * scale
     n = len(bars)
-    fig = ax.figure
+    fig = figure_of(ax)
     x = np.arange(n)
     bottom = np.zeros(n)
     width = 0.8 if n > 1 else 0.5
@@ -151,7 +152,7 @@ def _draw_bars(ax: Axes, bars: pd.DataFrame, comps: list[str], styles: dict[str,
     ax.grid(axis="x", visible=False)
     longest = max((len(line) for lb in bars["label"] for line in str(lb).split("\n")),
                   default=0)
-    bar_inches = (fig.get_figwidth() - 2.3) / max(n, 1)  # type: ignore[union-attr]
+    bar_inches = (fig.get_figwidth() - 2.3) / max(n, 1)
     if what == "layer" or longest * 0.07 > bar_inches:
         ax.tick_params(axis="x", labelrotation=90, labelsize=7 if n > 30 else 8)
     ax.set_xlim(-0.6, n - 0.4)

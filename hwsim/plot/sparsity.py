@@ -16,7 +16,7 @@ from matplotlib.lines import Line2D
 
 from hwsim.errors import HwsimError
 from hwsim.plot.data import require, to_result
-from hwsim.plot.style import GREY, MARKERS, OKABE_ITO, finish, si_scale, style
+from hwsim.plot.style import GREY, MARKERS, OKABE_ITO, figure_of, finish, si_scale, style
 
 METRICS = ("speedup", "latency")
 _PERCENT = re.compile(r"\s*\d+(?:\.\d+)?%")
@@ -85,7 +85,7 @@ def plot_sparsity(data: Any, metric: str = "speedup", archs: Sequence[str] | Non
             fig = Figure(figsize=(3.4 * ncols + 0.4, 2.9 * nrows + 0.7), layout="constrained")
             axes = list(np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel())
         else:
-            fig, axes = ax.figure, [ax]  # type: ignore[assignment]
+            fig, axes = figure_of(ax), [ax]
         for a in axes[len(names):]:
             a.set_visible(False)
         for a, arch in zip(axes, names):

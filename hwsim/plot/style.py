@@ -76,14 +76,22 @@ RC: dict[str, Any] = {
 @contextmanager
 def style() -> Iterator[None]:
     """The hwsim rcParams for the duration of the block (restored afterwards)."""
-    with matplotlib.rc_context(RC):
+    # matplotlib types rc_context's keys as a Literal of every rcParam name; RC's are checked
+    # by matplotlib at run time.
+    with matplotlib.rc_context(RC):  # type: ignore[arg-type]
         yield
+
+
+def figure_of(ax: Axes) -> Figure:
+    """The Figure ``ax`` is drawn in (the root one when ``ax`` sits in a SubFigure)."""
+    fig = ax.figure
+    return fig if isinstance(fig, Figure) else fig.figure
 
 
 def new_axes(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Axes]:
     """``ax`` and its figure, or a fresh constrained-layout Figure of ``figsize`` inches."""
     if ax is not None:
-        return ax.figure, ax  # type: ignore[return-value]
+        return figure_of(ax), ax
     fig = Figure(figsize=figsize, layout="constrained")
     return fig, fig.add_subplot()
 

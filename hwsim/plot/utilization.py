@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 
 from hwsim.errors import HwsimError
 from hwsim.plot.data import Result, require, to_result
-from hwsim.plot.style import finish, style
+from hwsim.plot.style import figure_of, finish, style
 from hwsim.report import Report
 
 CMAP = "cividis"  # perceptually uniform and colour-vision-deficiency safe
@@ -93,7 +93,7 @@ def plot_utilization(data: Any, labels: Sequence[str] | None = None, ax: Axes | 
                          layout="constrained")
             ax = fig.add_subplot()
         else:
-            fig = ax.figure  # type: ignore[assignment]
+            fig = figure_of(ax)
         cmap = matplotlib.colormaps[CMAP].with_extremes(bad="#EEEEEE")
         mesh = ax.pcolormesh(np.ma.masked_invalid(values), cmap=cmap, vmin=0, vmax=100,
                              edgecolors="white", linewidth=0.5)

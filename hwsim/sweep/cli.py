@@ -6,11 +6,15 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hwsim.errors import HwsimError
 from hwsim.sweep.pareto import filter_rows, load_results, pareto_front
 from hwsim.sweep.run import EXECUTORS, run_sweep
 from hwsim.sweep.spec import load_sweep
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
@@ -44,7 +48,7 @@ def cmd_pareto(args: argparse.Namespace) -> int:
     return 0
 
 
-def _save(front, out: Path) -> None:  # type: ignore[no-untyped-def]
+def _save(front: pd.DataFrame, out: Path) -> None:
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = out.with_name(out.name + ".tmp")

@@ -112,6 +112,11 @@ class Group(_Strict):
     params: dict[str, Axis] = Field(min_length=1)
 
 
+def _layers_own_sparsity() -> list[str | None]:
+    """The default ``sparsity:`` list: one case, each layer's own pattern (None)."""
+    return [None]
+
+
 class SweepModel(_Strict):
     """The YAML document as written (before paths are resolved)."""
 
@@ -119,7 +124,7 @@ class SweepModel(_Strict):
     description: str = ""
     arch: str
     workloads: list[str] = Field(min_length=1)
-    sparsity: list[str | None] = Field(default_factory=lambda: [None], min_length=1)
+    sparsity: list[str | None] = Field(default_factory=_layers_own_sparsity, min_length=1)
     batch: int | None = Field(None, gt=0)
     objective: Literal["latency", "energy", "edp"] = "latency"
     outputs: Literal["totals", "layers"] = "totals"
@@ -257,16 +262,16 @@ def sweep_from_data(data: Any, lines: LineMap, base: Path) -> Sweep:
             raise locate(exc, ("workloads", wi)) from None
 
     cases: list[SparsityCase] = []
-    for si, text in enumerate(model.sparsity):
-        if text is None:
+    for si, pattern_text in enumerate(model.sparsity):
+        if pattern_text is None:
             cases.append(SparsityCase(None, 0))
             continue
         try:
-            pattern = parse_sparsity(text)
+            pattern = parse_sparsity(pattern_text)
         except HwsimError as exc:
             raise locate(exc, ("sparsity", si)) from None
         levels = len(pattern.levels) if isinstance(pattern, Nested) else 1
-        cases.extend(SparsityCase(text, lv) for lv in range(levels))
+        cases.extend(SparsityCase(pattern_text, lv) for lv in range(levels))
 
     return Sweep(
         name=model.name, file=lines.file, arch=model.arch, arch_path=arch_path,
@@ -281,6 +286,7 @@ def _shift_lines(lines: LineMap) -> LineMap:
     shifted = dict(lines.lines)
     for key, line in lines.lines.items():
         if len(key) >= 2 and key[0] == "parameters":
-            shifted[("parameters", 0, "params", *key[1:])] = line
+            in_group = ("parameters", 0, "params", *key[1:])
+            shifted[in_group] = line
     shifted.setdefault(("parameters", 0), lines.lines.get(("parameters",), 1))
     return LineMap(lines.file, shifted)

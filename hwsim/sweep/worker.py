@@ -176,7 +176,7 @@ def evaluate_chunk(sweep: Sweep, chunk: Sequence[Point]) -> ChunkResult:
             column.append(totals.get("energy_breakdown_j", {}).get(comp))
         if report is not None and sweep.outputs == "layers":
             for li, lr in enumerate(report.layers):
-                row = {"id": point.id, "layer": li}
+                row: dict[str, Any] = {"id": point.id, "layer": li}
                 row.update({k: getattr(lr, k) for k in LAYER_COLUMNS})
                 row.update({f"energy_{c}_j": j for c, j in lr.energy_breakdown_j.items()})
                 layer_rows.append(row)

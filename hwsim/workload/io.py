@@ -16,7 +16,7 @@ from hwsim.workload.graph import GraphError, Workload, build_workload
 from hwsim.workload.layers import Layer
 from hwsim.yamlio import LineMap, load_yaml, validate, validation_error
 
-_LAYER = TypeAdapter(Layer)
+_LAYER: TypeAdapter[Layer] = TypeAdapter(Layer)
 
 
 class _WorkloadHeader(BaseModel):

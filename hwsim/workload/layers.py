@@ -16,6 +16,10 @@ from hwsim.precision import Precision
 from hwsim.sparsity.spec import Pattern
 
 Pair = tuple[int, int]
+PoolKind = Literal["max", "avg"]
+EltwiseKind = Literal[
+    "add", "mul", "relu", "sigmoid", "gelu", "softmax", "layernorm", "concat", "interaction", "pad"
+]
 
 
 def _pair(v: object) -> object:
@@ -207,7 +211,7 @@ class Pool(_LayerBase):
     """Max/average pooling; ``global: true`` pools the whole feature map."""
 
     op: Literal["pool"] = "pool"
-    kind: Literal["max", "avg"] = "max"
+    kind: PoolKind = "max"
     channels: int = Field(gt=0)
     input_hw: Pair
     kernel: Pair | None = None
@@ -236,9 +240,9 @@ class Pool(_LayerBase):
             return (1, 1)
         k = self.window
         s = self.stride or k
-        return tuple(  # type: ignore[return-value]
-            (self.input_hw[i] + 2 * self.padding[i] - k[i]) // s[i] + 1 for i in range(2)
-        )
+        h, w = self.input_hw
+        return ((h + 2 * self.padding[0] - k[0]) // s[0] + 1,
+                (w + 2 * self.padding[1] - k[1]) // s[1] + 1)
 
     def input_elements(self) -> int:
         return self.channels * self.input_hw[0] * self.input_hw[1]
@@ -275,10 +279,7 @@ class Eltwise(_LayerBase):
     """
 
     op: Literal["eltwise"] = "eltwise"
-    kind: Literal[
-        "add", "mul", "relu", "sigmoid", "gelu", "softmax", "layernorm", "concat", "interaction",
-        "pad",
-    ]
+    kind: EltwiseKind
     shape: list[int] = Field(min_length=1)
     operands: int | None = Field(None, gt=0)
 
@@ -312,5 +313,3 @@ class Eltwise(_LayerBase):
 Layer = Annotated[
     Conv2d | Linear | Matmul | EmbeddingBag | Pool | Eltwise, Field(discriminator="op")
 ]
-LAYER_TYPES: tuple[type[_LayerBase], ...] = (Conv2d, Linear, Matmul, EmbeddingBag, Pool, Eltwise)
-OPS: tuple[str, ...] = ("conv2d", "linear", "matmul", "embedding_bag", "pool", "eltwise")

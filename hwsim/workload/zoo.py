@@ -18,7 +18,16 @@ from pathlib import Path
 
 from hwsim.workload.graph import INPUT, Workload, build_workload
 from hwsim.workload.io import dump_workload
-from hwsim.workload.layers import Conv2d, Eltwise, EmbeddingBag, Layer, Linear, Matmul, Pool
+from hwsim.workload.layers import (
+    Conv2d,
+    Eltwise,
+    EmbeddingBag,
+    Layer,
+    Linear,
+    Matmul,
+    Pool,
+    PoolKind,
+)
 
 
 @dataclass(frozen=True)
@@ -41,25 +50,28 @@ class _Net:
         self, name: str, x: T, cout: int, k: int, stride: int = 1, pad: int | None = None,
         groups: int = 1, bias: bool = True,
     ) -> T:
+        if pad is None:
+            pad = k // 2
         layer = Conv2d(
-            name=name, inputs=[x.name], in_channels=x.c, out_channels=cout, kernel=k,
-            stride=stride, padding=k // 2 if pad is None else pad, groups=groups,
-            input_hw=(x.h, x.w), bias=bias,
+            name=name, inputs=[x.name], in_channels=x.c, out_channels=cout, kernel=(k, k),
+            stride=(stride, stride), padding=(pad, pad), groups=groups, input_hw=(x.h, x.w),
+            bias=bias,
         )
         self.layers.append(layer)
         p, q = layer.output_hw
         return T(name, cout, p, q)
 
-    def pool(self, name: str, x: T, k: int, stride: int, pad: int = 0, kind: str = "max") -> T:
+    def pool(self, name: str, x: T, k: int, stride: int, pad: int = 0,
+             kind: PoolKind = "max") -> T:
         layer = Pool(name=name, inputs=[x.name], kind=kind, channels=x.c, input_hw=(x.h, x.w),
-                     kernel=k, stride=stride, padding=pad)
+                     kernel=(k, k), stride=(stride, stride), padding=(pad, pad))
         self.layers.append(layer)
         p, q = layer.output_hw
         return T(name, x.c, p, q)
 
     def gap(self, name: str, x: T) -> T:
         self.layers.append(Pool(name=name, inputs=[x.name], kind="avg", channels=x.c,
-                                input_hw=(x.h, x.w), **{"global": True}))
+                                input_hw=(x.h, x.w), global_=True))
         return T(name, x.c, 1, 1)
 
     def add(self, name: str, a: T, b: T) -> T:
@@ -143,16 +155,17 @@ def resnet_cifar(depth: int = 110, widths: tuple[int, int, int] = (16, 32, 64),
 
 def vgg16_cifar() -> Workload:
     """VGG-16 with batch norm for CIFAR-10: 13 conv layers and one 512->10 classifier."""
-    cfg = [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M"]
+    cfg: list[int | str] = [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M",
+                            512, 512, 512, "M"]
     net = _Net()
     x = T(INPUT, 3, 32, 32)
     i = 0
     for v in cfg:
-        if v == "M":
+        if isinstance(v, str):  # "M": 2x2 max pooling
             x = net.pool(f"pool{i}", x, 2, 2)
         else:
             i += 1
-            x = net.conv(f"conv{i}", x, int(v), 3)
+            x = net.conv(f"conv{i}", x, v, 3)
     net.linear("fc", x.name, x.c * x.h * x.w, 10)
     return _workload("vgg16_cifar", net, 1, "VGG-16 for CIFAR-10 (32x32)",
                      "Simonyan & Zisserman, ICLR 2015; CIFAR variant with one FC layer")
