@@ -21,6 +21,7 @@ from hwsim.arch.compute import (
 )
 from hwsim.arch.compute import Strict as _Strict
 from hwsim.precision import Precision
+from hwsim.sparsity.formats import Format
 
 if TYPE_CHECKING:
     from hwsim.arch.hardware import Hardware
@@ -87,7 +88,7 @@ class EnergyOverrides(_Strict):
 class OperandFormat(_Strict):
     """How an operand is stored in DRAM and buffers (compression: traffic down, metadata up)."""
 
-    format: Literal["dense", "bitmap", "csr", "csc", "rle", "coo", "nm", "bcsr"] = "dense"
+    format: Format = "dense"
     block: tuple[int, int] = Field((4, 4), description="bcsr block (rows, cols)")
     run_bits: int = Field(4, gt=0, le=16, description="rle run-length field width")
 

@@ -59,18 +59,6 @@ class LoopNest:
     def psum_bytes(self) -> float:
         return psum_bytes(self.precision)
 
-    @property
-    def weight_elements(self) -> int:
-        return self.G * self.K * self.C * self.R * self.S
-
-    @property
-    def input_elements(self) -> int:
-        return self.G * self.N * self.C * self.H * self.W
-
-    @property
-    def output_elements(self) -> int:
-        return self.G * self.N * self.K * self.P * self.Q
-
     def gemm(self) -> tuple[int, int, int]:
         """SCALE-Sim's GEMM view per group: (Sr ofmap pixels, Sc filters, T window size)."""
         return self.N * self.P * self.Q, self.K, self.C * self.R * self.S

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
+#: Storage formats a tensor can be kept in (the arch's ``sparsity.weights.format`` choices).
 Format = Literal["dense", "bitmap", "csr", "csc", "rle", "coo", "nm", "bcsr"]
-FORMATS: tuple[str, ...] = ("dense", "bitmap", "csr", "csc", "rle", "coo", "nm", "bcsr")
+FORMATS: tuple[str, ...] = get_args(Format)
 
 
 def _bits(n: float) -> int:
