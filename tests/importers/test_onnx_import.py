@@ -19,8 +19,8 @@ from hwsim.evaluation import evaluate  # noqa: E402
 from hwsim.importers import from_onnx, import_onnx, import_torch, save_workload  # noqa: E402
 from hwsim.sparsity.spec import NM, Block, Unstructured  # noqa: E402
 from hwsim.workload.io import load_workload  # noqa: E402
-from tests import import_models as models  # noqa: E402
 from tests.conftest import ARCH_DIR  # noqa: E402
+from tests.importers import models  # noqa: E402
 
 
 def _export(model, x, path):

@@ -16,8 +16,8 @@ from hwsim.evaluation import evaluate  # noqa: E402
 from hwsim.importers import from_torch, import_torch, save_workload  # noqa: E402
 from hwsim.sparsity.spec import NM, Block, Unstructured  # noqa: E402
 from hwsim.workload.io import load_workload  # noqa: E402
-from tests import import_models as models  # noqa: E402
 from tests.conftest import ARCH_DIR  # noqa: E402
+from tests.importers import models  # noqa: E402
 
 # Hand counts per sample (16x16 input; b2 runs at 8x8; b1.conv1 keeps 12 of 16 filters).
 CNN_MACS = {
@@ -186,7 +186,7 @@ def test_unsupported_op_can_be_skipped_with_a_warning():
 
 def _write_models_file(tmp_path):
     src = tmp_path / "models.py"
-    src.write_text("from tests.import_models import ResNetMini, pruned_resnet\n")
+    src.write_text("from tests.importers.models import ResNetMini, pruned_resnet\n")
     return src
 
 
