@@ -14,7 +14,7 @@ from __future__ import annotations
 from hwsim import evaluate
 from hwsim.arch.load import load_arch
 from hwsim.bundled import bundled_names, resolve
-from hwsim.sparsity.channel import prune_channels
+from hwsim.evaluation.channel_pruning import prune_channels
 from hwsim.sparsity.spec import Channel
 from hwsim.workload.zoo import resnet_cifar
 

@@ -21,13 +21,14 @@ from hwsim.arch.energy import (
     tech_scale,
     wire_pj_per_bit_mm,
 )
+from hwsim.arch.spec import OPERANDS
 from hwsim.errors import SpecError
 
 if TYPE_CHECKING:
     from hwsim.arch.compute import ComputeSpec
     from hwsim.arch.spec import ArchSpec, BufferSpec, SparsitySupport
 
-OPERANDS: tuple[str, ...] = ("weights", "inputs", "outputs")
+__all__ = ["OPERANDS", "Hardware", "Level", "graph_path_length", "resolve"]
 
 
 @dataclass(frozen=True)
@@ -99,10 +100,18 @@ def _write_pj_per_bit(buf: BufferSpec, scale: float) -> float:
     return _read_pj_per_bit(buf, scale)
 
 
-def graph_path_length(edges: list[tuple[int, int]]) -> float:
-    """Mean shortest-path hops of a connected PE graph; SpecError if it is not connected."""
+def graph_path_length(edges: list[tuple[int, int]], num_pes: int) -> float:
+    """Mean shortest-path hops of a PE graph over PEs 0..num_pes-1; SpecError unless the
+    graph names exactly those PEs and connects them all."""
     g = nx.Graph()
     g.add_edges_from(edges)
+    nodes = set(g.nodes)
+    if nodes != set(range(num_pes)):
+        outside = sorted(n for n in nodes if not 0 <= n < num_pes)[:3]
+        missing = num_pes - len(nodes & set(range(num_pes)))
+        what = (f"names PEs outside 0..{num_pes - 1} ({outside})" if outside
+                else f"leaves {missing} of the {num_pes} PEs out")
+        raise SpecError(f"the PE graph {what}", field="interconnect.edges")
     if not nx.is_connected(g):
         parts = nx.number_connected_components(g)
         raise SpecError(f"the PE graph is not connected ({parts} separate parts): some PEs "
@@ -138,7 +147,7 @@ def resolve(arch: ArchSpec) -> Hardware:
         if not ic.edges:
             raise SpecError("topology 'graph' needs an explicit PE graph",
                             field="interconnect.edges")
-        path = graph_path_length(ic.edges)
+        path = graph_path_length(ic.edges, arch.num_pes)
     energy = arch.energy
     return Hardware(
         name=arch.name,

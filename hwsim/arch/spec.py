@@ -6,6 +6,7 @@ Units are in the field names: ``_mhz``, ``_gbps`` (GB/s, 1e9 bytes/s), ``_kib`` 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -152,6 +153,14 @@ class ArchSpec(_Strict):
                     f"exactly one global (not per_pe) buffer must hold {op}; found {holders}"
                 )
         return self
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None,
+                   deep: bool = False) -> ArchSpec:
+        """A copy (with ``update`` applied, as pydantic's), resolved anew: the cached ``hw``
+        of this spec must not follow a changed copy."""
+        copy = super().model_copy(update=update, deep=deep)
+        copy.__dict__.pop("hw", None)
+        return copy
 
     # --- derived quantities ------------------------------------------------------------------
     @cached_property

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from hwsim.arch.spec import ArchSpec
 from hwsim.errors import HwsimError, InfeasibleHardwareError
+from hwsim.evaluation.channel_pruning import prune_channels
 from hwsim.evaluation.layer_sparsity import layer_profile, resolve_spec
 from hwsim.model.accounting import OBJECTIVES
 from hwsim.model.cost import LayerCost
@@ -13,7 +14,6 @@ from hwsim.model.targets import TARGETS
 from hwsim.model.vector import vector_layer_cost
 from hwsim.precision import Precision
 from hwsim.report.run import LayerResult, Report, build_report, check_finite
-from hwsim.sparsity.channel import prune_channels
 from hwsim.sparsity.spec import Channel, Nested, Pattern
 from hwsim.workload.graph import Workload
 from hwsim.workload.layers import Layer

@@ -38,6 +38,7 @@ class Counts:
 
     precision: str
     compute_cycles: Num
+    overlap: bool  # transfers overlap compute (the producer says, normally hw.overlap)
     dram_bytes: Num = 0.0
     dram_meta_bytes: Num = 0.0
     buffer_read_bytes: Mapping[str, Num] = field(default_factory=dict)
@@ -47,21 +48,27 @@ class Counts:
     rf_bytes: Num = 0.0  # per-PE register-file bytes accessed
     hop_bits: Num = 0.0  # bit-hops on the array interconnect
     exposed_bytes: Num = 0.0  # DRAM transfers that cannot overlap compute
-    overlap: bool = True  # transfers overlap compute
     fixed_s: float = 0.0  # start-up that nothing hides (kernel launch)
 
 
 def time_terms(hw: Hardware, c: Counts) -> dict[str, Num]:
-    """Seconds each resource needs: 'compute', 'dram', and every port-limited global buffer."""
+    """Seconds each resource needs: 'compute', 'dram', every port-limited global buffer, and
+    'launch' (the fixed start-up) where there is one."""
     terms: dict[str, Num] = {
         "compute": c.compute_cycles / hw.clock_hz,
         "dram": transfer_time_s(c.dram_bytes, hw),
     }
     for lv in hw.levels:
-        if lv.port_bytes_per_s is not None and lv.name in c.buffer_read_bytes:
-            moved = c.buffer_read_bytes[lv.name] + c.buffer_write_bytes.get(lv.name, 0.0)
+        if lv.port_bytes_per_s is not None and _touches(c, lv.name):
+            moved = c.buffer_read_bytes.get(lv.name, 0.0) + c.buffer_write_bytes.get(lv.name, 0.0)
             terms[lv.name] = moved / lv.port_bytes_per_s
+    if c.fixed_s > 0:
+        terms["launch"] = c.fixed_s
     return terms
+
+
+def _touches(c: Counts, level: str) -> bool:
+    return level in c.buffer_read_bytes or level in c.buffer_write_bytes
 
 
 def latency_s(hw: Hardware, c: Counts, terms: Mapping[str, Num] | None = None) -> Num:
@@ -70,18 +77,19 @@ def latency_s(hw: Hardware, c: Counts, terms: Mapping[str, Num] | None = None) -
     if c.overlap:
         slowest: Num = t["compute"]
         for k, v in t.items():
-            if k != "compute":
+            if k not in ("compute", "launch"):
                 slowest = np.maximum(slowest, v)
         return slowest + transfer_time_s(c.exposed_bytes, hw) + c.fixed_s
     on_chip: Num = t["compute"]
     for k, v in t.items():
-        if k not in ("compute", "dram"):
+        if k not in ("compute", "dram", "launch"):
             on_chip = np.maximum(on_chip, v)
     return on_chip + t["dram"] + c.fixed_s
 
 
 def bound_of(terms: Mapping[str, float]) -> str:
-    """What sets the pace: 'compute', 'dram' or a buffer's name (the largest time term)."""
+    """What sets the pace: 'compute', 'dram', a buffer's name or 'launch' (the largest time
+    term)."""
     return max(terms, key=lambda k: terms[k])
 
 
@@ -94,8 +102,8 @@ def energy_breakdown_j(hw: Hardware, c: Counts, latency: Num) -> dict[str, Num]:
     if hw.rf_pj_per_byte is not None:
         e["register_file"] = c.rf_bytes * hw.rf_pj_per_byte * 1e-12
     for lv in hw.levels:
-        if lv.name in c.buffer_read_bytes:
-            e[lv.name] = (c.buffer_read_bytes[lv.name] * lv.read_pj_per_byte
+        if _touches(c, lv.name):
+            e[lv.name] = (c.buffer_read_bytes.get(lv.name, 0.0) * lv.read_pj_per_byte
                           + c.buffer_write_bytes.get(lv.name, 0.0) * lv.write_pj_per_byte) * 1e-12
     e["interconnect"] = hop_energy_j(c.hop_bits, hw)
     e["dram"] = access_energy_j(c.dram_bytes - c.dram_meta_bytes, hw)

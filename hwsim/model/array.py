@@ -25,8 +25,3 @@ class ArrayCost:
     granule: dict[str, int]
     lanes: int = 1  # weight-matrix rows (output channels) processed in lockstep
     skip_tile: tuple[int, int] = (1, 1)  # weight-matrix tile (rows, cols) handled at once
-
-    @property
-    def utilization(self) -> float:
-        """Fraction of PE-cycles doing a useful MAC."""
-        return self.macs / (self.cycles * self.num_pes) if self.cycles > 0 else 0.0

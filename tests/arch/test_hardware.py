@@ -59,7 +59,8 @@ def test_gpu_precision_without_cuda_core_rate_is_refused():
 
 def test_disconnected_pe_graph_is_refused_at_load():
     with pytest.raises(SpecError, match="not connected") as err:
-        load_arch("zhang_fpga15", {"interconnect.topology": "graph",
+        load_arch("zhang_fpga15", {"compute.unroll": {"K": 2, "C": 2},
+                                   "interconnect.topology": "graph",
                                    "interconnect.edges": [[0, 1], [2, 3]]})
     assert err.value.field == "interconnect.edges"
 
@@ -71,7 +72,8 @@ def test_graph_topology_needs_edges():
 
 @pytest.mark.parametrize("sets", [
     ["compute.smem_kib_per_sm=1"],
-    ["interconnect.topology=graph", "interconnect.edges=[[0, 1], [2, 3]]"],
+    ["compute.unroll={K: 2, C: 2}", "interconnect.topology=graph",
+     "interconnect.edges=[[0, 1], [2, 3]]"],
 ])
 def test_cli_reports_unrunnable_hardware_in_one_line(capsys, sets):
     arch = "a100" if "smem" in sets[0] else "zhang_fpga15"
@@ -82,3 +84,33 @@ def test_cli_reports_unrunnable_hardware_in_one_line(capsys, sets):
     err = capsys.readouterr().err
     assert err.startswith("hwsim: error: ") and err.count("\n") == 1
     assert "Traceback" not in err and ".yaml:" in err
+
+
+def test_copy_with_changes_is_resolved_anew():
+    arch = load_arch("gemmini")
+    assert arch.hw.clock_hz == 1e9
+    faster = arch.model_copy(update={"clock_mhz": 2000})
+    assert faster.hw.clock_hz == 2e9 and arch.hw.clock_hz == 1e9
+
+
+def test_pe_graph_must_cover_exactly_the_pes():
+    with pytest.raises(SpecError, match="leaves 2 of the 4 PEs out"):
+        load_arch("zhang_fpga15", {"compute.unroll": {"K": 2, "C": 2},
+                                   "interconnect.topology": "graph",
+                                   "interconnect.edges": [[0, 1]]})
+    with pytest.raises(SpecError, match=r"outside 0\.\.3"):
+        load_arch("zhang_fpga15", {"compute.unroll": {"K": 2, "C": 2},
+                                   "interconnect.topology": "graph",
+                                   "interconnect.edges": [[0, 1], [1, 2], [2, 3], [3, 7]]})
+    ring = load_arch("zhang_fpga15", {"compute.unroll": {"K": 2, "C": 2},
+                                      "interconnect.topology": "graph",
+                                      "interconnect.edges": [[0, 1], [1, 2], [2, 3], [3, 0]]})
+    assert ring.hw.graph_path_hops == pytest.approx(4 / 3)  # 1, 1, 2 hops from each PE
+
+
+@pytest.mark.parametrize("sets", [{"compute.tiles": [[0, 0]]}, {"compute.tiles": [[64, -128]]},
+                                  {"compute.cuda_tflops": {"fp32": 0}},
+                                  {"compute.tensor_tflops": {"fp16": 0}}])
+def test_gpu_rates_and_tiles_must_be_positive(sets):
+    with pytest.raises(SpecError):
+        load_arch("a100", sets)

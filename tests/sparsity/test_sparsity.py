@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from hwsim.errors import HwsimError, SpecError
 from hwsim.evaluation import evaluate
-from hwsim.sparsity.channel import prune_channels
+from hwsim.evaluation.channel_pruning import prune_channels
 from hwsim.sparsity.formats import MatrixStats, break_even_density, storage_bits
 from hwsim.sparsity.masks import generate_mask, nested_masks
 from hwsim.sparsity.profile import SparsityProfile, expected_max_binomial

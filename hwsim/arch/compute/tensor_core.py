@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, PositiveFloat, PositiveInt
 
 from hwsim.arch.compute.base import ComputeSpec
 from hwsim.precision import Precision, bytes_per_element
@@ -17,11 +17,13 @@ class TensorCoreCompute(ComputeSpec):
     """
 
     sms: int = Field(gt=0)
-    tensor_tflops: dict[Precision, float] = Field(min_length=1, description="dense MMA peak")
-    sparse_tflops: dict[Precision, float] = Field(
+    tensor_tflops: dict[Precision, PositiveFloat] = Field(min_length=1,
+                                                          description="dense MMA peak")
+    sparse_tflops: dict[Precision, PositiveFloat] = Field(
         default_factory=dict, description="2:4 sparse MMA peak; empty = no sparse tensor cores"
     )
-    cuda_tflops: dict[Precision, float] = Field(min_length=1, description="CUDA-core FMA peak")
+    cuda_tflops: dict[Precision, PositiveFloat] = Field(min_length=1,
+                                                        description="CUDA-core FMA peak")
     smem_kib_per_sm: float = Field(gt=0)
     l2_bandwidth_gbps: float = Field(gt=0)
     launch_overhead_us: float = Field(4.0, ge=0)
@@ -29,7 +31,7 @@ class TensorCoreCompute(ComputeSpec):
     sparse_efficiency: float = Field(0.7, gt=0, le=1, description="2:4 GEMM, of sparse peak")
     block_efficiency: float = Field(0.5, gt=0, le=1, description="block-sparse, of dense peak")
     csr_efficiency: float = Field(0.27, gt=0, le=1, description="CSR SpMM, of CUDA-core peak")
-    tiles: list[tuple[int, int]] = Field(
+    tiles: list[tuple[PositiveInt, PositiveInt]] = Field(
         default_factory=lambda: [(256, 128), (128, 256), (128, 128), (128, 64), (64, 64)],
         min_length=1, description="thread-block tiles (M x N) the GEMM library can pick from",
     )

@@ -70,7 +70,7 @@ def _rate(table: Mapping[Precision, float], precision: Precision) -> float | Non
     return v * 1e12 if v else None
 
 
-def _gemm(comp: TensorCoreCompute, hw: Hardware, M: int, N: int, K: int, G: int,
+def _gemm(comp: TensorCoreCompute, hw: Hardware, objective: str, M: int, N: int, K: int, G: int,
           flops_rate: float, precision: str, eb: float, a_bytes: float, b_bytes: float,
           c_bytes: float, work: float = 1.0, name: str = "dense", extra_bytes: float = 0.0,
           metadata: float = 0.0, executed: float | None = None) -> Kernel:
@@ -107,15 +107,23 @@ def _gemm(comp: TensorCoreCompute, hw: Hardware, M: int, N: int, K: int, G: int,
         frac = work if executed is None else executed
         k = Kernel(name, compute_s, dram, l2_bytes + extra_bytes, G * M * N * K * frac,
                    metadata, (mt, nt))
-        time = float(latency_s(hw, k.counts(hw, precision)))
-        if best is None or time < best[0]:
-            best = (time, k)
+        value = _score(hw, k, precision, objective)
+        if best is None or value < best[0]:
+            best = (value, k)
     # Loading the arch checked that some tile fits shared memory at every precision.
     assert best is not None
     return best[1]
 
 
-def _kernels(nest: LoopNest, hw: Hardware, profile: SparsityProfile | None) -> list[Kernel]:
+def _score(hw: Hardware, k: Kernel, precision: str, objective: str) -> float:
+    """The objective's value for kernel ``k``, from the accounting."""
+    counts = k.counts(hw, precision)
+    t = latency_s(hw, counts)
+    return float(score(objective, t, sum(energy_breakdown_j(hw, counts, t).values())))
+
+
+def _kernels(nest: LoopNest, hw: Hardware, profile: SparsityProfile | None,
+             objective: str) -> list[Kernel]:
     comp = hw.compute
     assert isinstance(comp, TensorCoreCompute)
     p, eb = nest.precision, nest.elem_bytes
@@ -126,7 +134,7 @@ def _kernels(nest: LoopNest, hw: Hardware, profile: SparsityProfile | None) -> l
     out: list[Kernel] = []
     dense_rate = _rate(comp.tensor_tflops, p)
     if dense_rate:
-        out.append(_gemm(comp, hw, M, N, K, G, dense_rate * comp.gemm_efficiency, p, eb,
+        out.append(_gemm(comp, hw, objective, M, N, K, G, dense_rate * comp.gemm_efficiency, p, eb,
                          a, b, c))
     cuda_tflops = comp.cuda_rate_tflops(p)
     assert cuda_tflops is not None  # checked when the arch was loaded
@@ -142,8 +150,8 @@ def _kernels(nest: LoopNest, hw: Hardware, profile: SparsityProfile | None) -> l
     if sparse_rate and profile.conforms(2, 4):
         # Kept values at half the weight bytes, plus a 2-bit position per kept value.
         meta = K * N / 2 * 2 / 8
-        out.append(_gemm(comp, hw, M, N, K, G, sparse_rate * comp.sparse_efficiency, p, eb,
-                         a, b / 2 + meta, c, name="sparse_2:4", metadata=G * meta,
+        out.append(_gemm(comp, hw, objective, M, N, K, G, sparse_rate * comp.sparse_efficiency,
+                         p, eb, a, b / 2 + meta, c, name="sparse_2:4", metadata=G * meta,
                          executed=0.5))
     block = profile.block_size
     if dense_rate and block is not None and block[0] >= MMA_ROWS:
@@ -158,8 +166,8 @@ def _kernels(nest: LoopNest, hw: Hardware, profile: SparsityProfile | None) -> l
             # rows written where they belong (scattered but each row contiguous).
             extra = G * N * INDEX_BYTES * math.ceil(M / 128)
             name = "shuffled_block"
-        out.append(_gemm(comp, hw, M, N, K, G, dense_rate * comp.block_efficiency, p, eb, a,
-                         b * occ + meta, c, work=occ, name=name, extra_bytes=extra,
+        out.append(_gemm(comp, hw, objective, M, N, K, G, dense_rate * comp.block_efficiency,
+                         p, eb, a, b * occ + meta, c, work=occ, name=name, extra_bytes=extra,
                          metadata=G * meta))
     # CSR SpMM on CUDA cores: work follows the nonzeros; each nonzero gathers a row of
     # activations (from L2), weights move as values + column indices + row pointers.
@@ -176,7 +184,7 @@ def tensor_core_target(nest: LoopNest, hw: Hardware, objective: str,
                        profile: SparsityProfile | None = None) -> LayerCost:
     """Cost of a MAC layer on a GPU: every applicable kernel costed by the accounting, the best
     under ``objective`` kept (the report lists what each kernel would have taken)."""
-    kernels = _kernels(nest, hw, profile)
+    kernels = _kernels(nest, hw, profile, objective)
     counts = [k.counts(hw, nest.precision) for k in kernels]
     times = [float(latency_s(hw, c)) for c in counts]
     energies = [float(sum(energy_breakdown_j(hw, c, t).values())) for c, t in zip(counts, times)]

@@ -71,9 +71,10 @@ class Block(PatternSpec):
             return 1.0
         bh, bw = self.size
         groups = max(1, math.ceil(lanes / bh))  # rows of one block row move together
-        nb = max(1, seg // bw)
-        mean = seg * d
-        return bw * expected_max_binomial(nb, d, groups) / mean
+        # A segment spans ceil(seg / bw) blocks (the last one possibly cut): each is kept or not
+        # as a whole, so the busiest row holds the most kept blocks of its group.
+        nb = max(1, math.ceil(seg / bw))
+        return expected_max_binomial(nb, d, groups) / (nb * d)
 
     def locality(self) -> float:
         return 1.0
