@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import networkx as nx
 
+from hwsim.arch.compute import FpgaCompute, TensorCoreCompute
 from hwsim.arch.energy import (
     ALU_OP_PJ_45NM,
     MAC_PJ_45NM,
@@ -21,6 +22,8 @@ from hwsim.arch.energy import (
     tech_scale,
     wire_pj_per_bit_mm,
 )
+from hwsim.arch.fpga_resources import FpgaResources, design_resources
+from hwsim.arch.silicon import component_silicon
 from hwsim.arch.spec import OPERANDS
 from hwsim.errors import SpecError
 
@@ -80,6 +83,10 @@ class Hardware:
     static_w: float
     launch_s: float
     vector_lanes: int
+    # what the design costs
+    area_mm2: dict[str, float]  # placed area by component (ASIC) or the die (GPU); {} for FPGA
+    leakage_w: float  # chip leakage from the components (0 where not modelled)
+    resources: FpgaResources | None  # FPGA blocks used and available on the declared device
 
     def level_of(self, operand: str) -> Level:
         """The global buffer that holds ``operand``."""
@@ -149,6 +156,18 @@ def resolve(arch: ArchSpec) -> Hardware:
                             field="interconnect.edges")
         path = graph_path_length(ic.edges, arch.num_pes)
     energy = arch.energy
+    silicon = component_silicon(arch)
+    area = silicon.area_mm2 if silicon is not None else {}
+    if isinstance(comp, TensorCoreCompute) and comp.die_area_mm2 is not None:
+        area = {"die": comp.die_area_mm2}
+    leakage = silicon.leakage_w if silicon is not None else 0.0
+    resources = None
+    if isinstance(comp, FpgaCompute) and comp.device is not None:
+        resources = design_resources(arch, comp.device)
+        if resources.overflow():
+            raise SpecError(f"the design does not fit {comp.device}: "
+                            + "; ".join(resources.overflow()), field="compute.device")
+    chip_static = arch.static_power_w if arch.static_power_w is not None else leakage
     return Hardware(
         name=arch.name,
         kind=arch.kind,
@@ -169,7 +188,10 @@ def resolve(arch: ArchSpec) -> Hardware:
         topology=ic.topology,
         hop_pj_per_bit=ic.hop_mm * wire,
         graph_path_hops=path,
-        static_w=arch.static_power_w + arch.dram.static_power_w,
+        static_w=chip_static + arch.dram.static_power_w,
         launch_s=comp.launch_overhead_s,
         vector_lanes=comp.lanes_for_vectors(clock),
+        area_mm2=area,
+        leakage_w=leakage,
+        resources=resources,
     )

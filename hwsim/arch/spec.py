@@ -127,7 +127,9 @@ class ArchSpec(_Strict):
     dram: DramSpec
     buffers: list[BufferSpec] = Field(min_length=1)
     interconnect: InterconnectSpec = InterconnectSpec()
-    static_power_w: float = Field(0.0, ge=0, description="chip leakage + clock tree, W")
+    static_power_w: float | None = Field(
+        None, ge=0, description="chip static power, W; omitted: the leakage of its components "
+        "(hwsim.arch.silicon) where the kind has a component model, else 0")
     sparsity: SparsitySupport = SparsitySupport()
     energy: EnergyOverrides = EnergyOverrides()
     sources: dict[str, str] = Field(default_factory=dict)

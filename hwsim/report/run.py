@@ -149,12 +149,27 @@ class Report:
         lines.append(f"throughput {t['macs'] / t['latency_s'] / 1e9 * 2:.2f} GOP/s "
                      f"({t['peak_fraction']:.1%} of peak); layers bound by: "
                      + ", ".join(f"{k} {v}" for k, v in t["bound_counts"].items()))
+        lines.append(_design_line(t))
         lines.append("energy breakdown:")
         total_e = t["energy_j"] or 1.0
         for k, v in t["energy_breakdown_j"].items():
             if v > 0:
                 lines.append(f"  {k:<16} {_energy(v):>10}  {v / total_e:6.1%}")
         return "\n".join(lines)
+
+
+def _design_line(t: dict[str, Any]) -> str:
+    """Area or FPGA blocks, and efficiency, in one line."""
+    parts = []
+    if t.get("area_mm2"):
+        parts.append(f"area {t['area_mm2']:.3g} mm² ({t['gops_per_mm2']:.3g} GOP/s/mm²)")
+    if t.get("fpga_used"):
+        avail = t["fpga_available"]
+        parts.append(f"{t['fpga_device']}: " + ", ".join(
+            f"{k} {v:,}/{avail.get(k, 0):,}" for k, v in t["fpga_used"].items()))
+    parts.append(f"{t['gops_per_w']:.3g} GOP/s/W; {_energy(t['energy_per_inference_j'])} "
+                 "per inference")
+    return "; ".join(parts)
 
 
 def build_report(workload: Workload, arch: ArchSpec, objective: str,
@@ -202,9 +217,36 @@ def build_report(workload: Workload, arch: ArchSpec, objective: str,
         "dense_macs": dense_macs,
         "intensity_ops_per_byte": 2.0 * macs / dram if (dram := sum(r.dram_bytes for r in rows))
         else 0.0,
+        **design_totals(arch, workload.batch, 2.0 * eff, latency, sum(breakdown.values())),
     }
     return Report(arch.name, arch.kind, workload.name, workload.batch, objective,
                   arch.clock_hz, n_pe, rows, totals)
+
+
+def design_totals(arch: ArchSpec, batch: int, ops: float, latency_s: float, energy_j: float
+                  ) -> dict[str, Any]:
+    """What the design costs and what it buys per unit of cost: area (mm², by component),
+    leakage (W), useful GOP/s per mm² and per W, energy per inference (J), FPGA blocks."""
+    hw = arch.hw
+    area = float(sum(hw.area_mm2.values()))
+    gops = ops / latency_s / 1e9 if latency_s else 0.0
+    out: dict[str, Any] = {
+        "area_mm2": area,
+        "area_breakdown_mm2": dict(hw.area_mm2),
+        "leakage_w": hw.leakage_w,
+        "static_w": hw.static_w,
+        "gops_per_mm2": gops / area if area else 0.0,
+        "gops_per_w": gops / (energy_j / latency_s) if energy_j and latency_s else 0.0,
+        "energy_per_inference_j": energy_j / batch,
+    }
+    if hw.resources is not None:
+        used = hw.resources.used
+        out["fpga_device"] = hw.resources.device
+        out["fpga_used"] = dict(used)
+        out["fpga_available"] = dict(hw.resources.available)
+        out["fpga_dsp"] = used["dsp"]
+        out["fpga_ram_blocks"] = sum(v for k, v in used.items() if k != "dsp")
+    return out
 
 
 def _si(x: float) -> str:

@@ -35,6 +35,11 @@ TOTAL_COLUMNS: dict[str, pa.DataType] = {
     "macs": pa.float64(), "effective_macs": pa.float64(), "skipped_macs": pa.float64(),
     "metadata_bytes": pa.float64(), "density": pa.float64(), "params": pa.int64(),
     "bound": pa.string(),
+    # what the design costs (hwsim.report.run.design_totals); FPGA blocks only with a device
+    "area_mm2": pa.float64(), "leakage_w": pa.float64(), "static_w": pa.float64(),
+    "gops_per_mm2": pa.float64(), "gops_per_w": pa.float64(),
+    "energy_per_inference_j": pa.float64(), "fpga_dsp": pa.int64(),
+    "fpga_ram_blocks": pa.int64(),
 }
 #: Per-layer values copied into each layer row.
 LAYER_COLUMNS: dict[str, pa.DataType] = {

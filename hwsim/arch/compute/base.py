@@ -60,3 +60,10 @@ class ComputeSpec(Strict):
         """(field path inside ``compute``, message) for every way this section cannot run the
         arch's ``precisions``; empty when it can. Called once when the arch is loaded."""
         return []
+
+    def datapath_um2_45nm(self, precision: Precision, elem_bits: float, psum_bits: float
+                          ) -> dict[str, float] | None:
+        """Area of the compute datapath by component, µm² at 45 nm before placement, for MACs
+        at ``precision``; None where the kind has no synthesized area (FPGA fabric, a GPU
+        described by its datasheet die area)."""
+        return None

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from hwsim.arch.compute.base import ComputeSpec
+from hwsim.arch.fpga_devices import DEVICES
 from hwsim.precision import Precision
 
 Dim = Literal["G", "N", "K", "C", "P", "Q", "R", "S"]
@@ -17,9 +18,15 @@ class FpgaCompute(ComputeSpec):
     """Loop-unrolled PE array (e.g. Zhang FPGA'15: Tm x Tn multipliers feeding adder trees)."""
 
     unroll: dict[Dim, int] = Field(min_length=1, description="dimension -> parallel factor")
+    device: str | None = Field(
+        None, description="FPGA device the design is placed on (hwsim.arch.fpga_devices): its "
+        "DSP and RAM blocks are counted, and a design that does not fit is refused")
 
     @model_validator(mode="after")
     def _valid_unroll(self) -> FpgaCompute:
+        if self.device is not None and self.device not in DEVICES:
+            raise ValueError(f"unknown device '{self.device}', expected one of "
+                             f"{', '.join(DEVICES)}")
         for d, u in self.unroll.items():
             if u <= 0:
                 raise ValueError(f"unroll factor of {d} must be positive, got {u}")

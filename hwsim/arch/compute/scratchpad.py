@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from hwsim.arch.area import MUX_UM2_PER_BIT, REG_UM2_PER_BIT, mac_um2_45nm
 from hwsim.arch.compute.base import ComputeSpec
 from hwsim.precision import Precision
 
@@ -24,3 +25,12 @@ class ScratchpadCompute(ComputeSpec):
 
     def default_vector_lanes(self, clock_hz: float) -> int:
         return self.cores * self.lanes
+
+    def datapath_um2_45nm(self, precision: Precision, elem_bits: float, psum_bits: float
+                          ) -> dict[str, float]:
+        """cores x lanes MAC lanes with an operand and an accumulator register each, and per
+        core a banks x lanes crossbar of element-wide cross-points (the gather engine)."""
+        lane = mac_um2_45nm(precision) + (elem_bits + psum_bits) * REG_UM2_PER_BIT
+        xbar = self.banks * self.lanes * elem_bits * MUX_UM2_PER_BIT
+        return {"vector_lanes": self.cores * self.lanes * lane,
+                "gather_crossbar": self.cores * xbar}

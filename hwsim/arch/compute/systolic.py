@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from hwsim.arch.area import REG_UM2_PER_BIT, mac_um2_45nm
 from hwsim.arch.compute.base import ComputeSpec
 from hwsim.precision import Precision
 
@@ -22,3 +23,10 @@ class SystolicCompute(ComputeSpec):
 
     def default_vector_lanes(self, clock_hz: float) -> int:
         return self.cols  # one row of the array
+
+    def datapath_um2_45nm(self, precision: Precision, elem_bits: float, psum_bits: float
+                          ) -> dict[str, float]:
+        """rows x cols PEs, each a MAC with its stationary operand, the passing operand and
+        the partial sum in registers."""
+        pe = mac_um2_45nm(precision) + (2 * elem_bits + psum_bits) * REG_UM2_PER_BIT
+        return {"pe_array": self.rows * self.cols * pe}

@@ -38,6 +38,8 @@ class TensorCoreCompute(ComputeSpec):
     k_tile: int = Field(32, gt=0)
     stages: int = Field(3, gt=0, description="software pipeline stages held in shared memory")
     max_blocks_per_sm: int = Field(32, gt=0)
+    die_area_mm2: float | None = Field(None, gt=0, description="die area (datasheet), mm²")
+    tdp_w: float | None = Field(None, gt=0, description="board power limit (datasheet), W")
 
     def peak_macs_per_cycle(self, clock_hz: float, precision: Precision) -> int:
         """Dense tensor-core MACs per clock at ``precision`` (else the fastest precision)."""

@@ -1,0 +1,133 @@
+"""Silicon area and leakage of an accelerator's components, with their sources.
+
+Bottom-up, as Accelergy does: synthesized arithmetic, register bits, SRAM macros, crossbar
+cross-points, each at 45 nm, scaled to the chip's node, then divided by the placement
+utilisation of a laid-out block. Source kinds: [sim] synthesis or simulator output, [silicon]
+fabricated chips, [recalled] remembered, not re-read, [assumed] a modelling choice.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+from hwsim.precision import ACCUMULATOR
+
+# --- arithmetic at 45 nm, µm² -------------------------------------------------------------
+# Design Compiler synthesis in TSMC 45 nm (Dally/Azizi, Stanford), the area column of Hennessy
+# & Patterson, Computer Architecture 6th ed., Fig. 1.13, whose energies are Horowitz ISSCC 2014
+# [sim]. Integer multipliers between 8 and 32 bits follow the power law through the two points
+# (282 -> 3495 µm² over 4x the width: exponent 1.82); floating-point multipliers scale with the
+# significand width squared, as the energies do in hwsim.arch.energy.
+INT_ADD_UM2 = {8: 36.0, 16: 67.0, 32: 137.0}
+INT_MULT_UM2 = {8: 282.0, 32: 3495.0}
+FP_ADD_UM2 = {16: 1360.0, 32: 4184.0}
+FP_MULT_UM2 = {16: 1640.0, 32: 7700.0}
+_INT_MULT_EXP = math.log(INT_MULT_UM2[32] / INT_MULT_UM2[8]) / math.log(4.0)
+
+
+def _int_mult(bits: int) -> float:
+    return INT_MULT_UM2[8] * (bits / 8) ** _INT_MULT_EXP
+
+
+def _fp_mult(significand_bits: int) -> float:
+    return FP_MULT_UM2[16] * (significand_bits / 11) ** 2
+
+
+#: Adder area by accumulator/ALU precision, µm² at 45 nm.
+ADD_UM2_45NM: dict[str, float] = {
+    "int16": INT_ADD_UM2[16], "int32": INT_ADD_UM2[32], "fp16": FP_ADD_UM2[16],
+    "fp32": FP_ADD_UM2[32],
+    "int4": INT_ADD_UM2[8], "int8": INT_ADD_UM2[8], "fp8": FP_ADD_UM2[16],
+    "bf16": FP_ADD_UM2[16], "tf32": FP_ADD_UM2[32],
+}
+#: Multiplier area by operand precision, µm² at 45 nm.
+MULT_UM2_45NM: dict[str, float] = {
+    "int4": _int_mult(4), "int8": INT_MULT_UM2[8], "int16": _int_mult(16),
+    "fp8": _fp_mult(4), "fp16": FP_MULT_UM2[16], "bf16": _fp_mult(8), "tf32": FP_MULT_UM2[16],
+    "fp32": FP_MULT_UM2[32],
+}
+
+
+def mac_um2_45nm(precision: str) -> float:
+    """One multiply-accumulate unit: a multiplier at the operand precision and an adder at the
+    accumulator precision (hwsim.precision.ACCUMULATOR), µm² at 45 nm."""
+    return MULT_UM2_45NM[precision] + ADD_UM2_45NM[ACCUMULATOR[precision]]
+
+
+#: One register bit (flip-flop with its local logic) at a 1 ns clock: 5.98 µm², TSMC 40 nm G,
+#: ALADDIN's characterisation (harvard-acc/ALADDIN common/power_func.h, REG_1ns_area) [sim],
+#: used as the 45 nm value.
+REG_UM2_PER_BIT = 5.98
+#: A 2:1 multiplexer bit of a crossbar cross-point: 2.2 NAND2 equivalents of NanGate 45 nm
+#: (NAND2_X1 0.798 µm²) [recalled].
+MUX_UM2_PER_BIT = 1.76
+
+# --- SRAM ---------------------------------------------------------------------------------
+#: 6T high-density bit cell by node, µm² [silicon]: Intel 65 nm 0.57 (70 Mb chip), Intel 45 nm
+#: 0.346, TSMC 40 nm 0.242, Intel 32 nm 0.171, TSMC 28 nm 0.127, Intel 22 nm 0.092, TSMC 16FF
+#: 0.07 (Chen et al., JSSC 2015), Intel 14 nm 0.0588, TSMC N7 0.027 (Chang et al., ISSCC 2017),
+#: TSMC N5 0.021; 90-180 nm from the 65 nm cell at (node/65)^2 [assumed].
+SRAM_CELL_UM2: dict[float, float] = {
+    180.0: 4.37, 130.0: 2.28, 90.0: 1.09, 65.0: 0.57, 45.0: 0.346, 40.0: 0.242, 32.0: 0.171,
+    28.0: 0.127, 22.0: 0.092, 16.0: 0.07, 14.0: 0.0588, 7.0: 0.027, 5.0: 0.021,
+}
+#: Cell area over macro area by macro size (KiB): ~0.70 from 32 KiB up (CACTI 7 runs at
+#: 45/22 nm: 0.63-0.85; TSMC N3E 31.8 Mib/mm² with a 0.021 µm² cell: 0.70 [silicon]), ~0.6 at
+#: 8 KiB (CACTI 7: 0.63-0.74), ~0.25 at 1 KiB and below (small fabricated macros of the OpenRAM
+#: comparison: 0.1-0.25) [sim/silicon; the curve through them is fitted here].
+SRAM_EFFICIENCY: dict[float, float] = {0.125: 0.2, 1.0: 0.25, 8.0: 0.6, 32.0: 0.7}
+
+# --- scaling and layout ---------------------------------------------------------------------
+#: Logic area relative to 45 nm: Stillmaker & Baas, Integration 58 (2017), as tabulated in
+#: Accelergy-Project/accelergy-library-plug-in scaling.py and UCLA nodeScale [sim]; nodes
+#: between entries are interpolated log-log.
+LOGIC_AREA_SCALE: dict[float, float] = {
+    180.0: 19.0, 130.0: 6.4, 90.0: 2.8, 65.0: 1.5, 45.0: 1.0, 32.0: 0.46, 20.0: 0.21,
+    16.0: 0.19, 14.0: 0.17, 10.0: 0.10, 7.0: 0.059,
+}
+#: Cell area over block area after placement and routing: DianNao's 65 nm layout is 27%
+#: filler (Chen et al., ASPLOS 2014, Table 6) [recalled].
+PLACEMENT_UTILISATION = 0.73
+#: Control and clock tree over the datapath and memories: DianNao 5% control + 2% clock
+#: (same table) [recalled].
+CONTROL_OVERHEAD = 0.07
+
+# --- leakage --------------------------------------------------------------------------------
+#: Logic leakage, W per mm² of cells: 8-13 mW/mm² for ALADDIN's TSMC 40 nm G adders,
+#: multipliers, registers and fp units at 1 ns [sim]; 10 mW/mm² used at every planar node.
+LOGIC_LEAKAGE_W_PER_MM2 = 0.010
+#: FinFET nodes (16 nm and below) leak about 21% less per device (Accelergy CACTI plug-in,
+#: cacti_wrapper.py) [sim].
+FINFET_LEAKAGE_FACTOR = 0.79
+#: SRAM leakage, W per bit: CACTI 7 itrs-lstp cells and periphery, 1 MB at 22 nm: 1.8 pW
+#: subthreshold + 14.7 pW gate [sim] (high-performance cells leak ~1e3x more; compiler HD macros
+#: lie between).
+SRAM_LEAKAGE_W_PER_BIT = 16.5e-12
+
+
+def _loglog(table: dict[float, float], x: float) -> float:
+    nodes = sorted(table)
+    x = min(max(x, nodes[0]), nodes[-1])
+    for lo, hi in itertools.pairwise(nodes):
+        if lo <= x <= hi:
+            t = (math.log(x) - math.log(lo)) / (math.log(hi) - math.log(lo))
+            return math.exp(math.log(table[lo]) + t * (math.log(table[hi]) - math.log(table[lo])))
+    return table[nodes[-1]]  # pragma: no cover - x is clamped into the table
+
+
+def logic_area_scale(node_nm: float) -> float:
+    """Logic area at ``node_nm`` relative to 45 nm."""
+    return _loglog(LOGIC_AREA_SCALE, node_nm)
+
+
+def sram_macro_mm2(capacity_bytes: float, node_nm: float) -> float:
+    """Area of one SRAM macro of ``capacity_bytes``: bits x cell / array efficiency, mm²."""
+    kib = max(capacity_bytes / 1024.0, 1e-3)
+    eff = _loglog(SRAM_EFFICIENCY, kib)
+    return capacity_bytes * 8.0 * _loglog(SRAM_CELL_UM2, node_nm) / eff * 1e-6
+
+
+def logic_leakage_w_per_mm2(node_nm: float) -> float:
+    """Leakage of placed logic, W/mm²."""
+    return LOGIC_LEAKAGE_W_PER_MM2 * (FINFET_LEAKAGE_FACTOR if node_nm <= 16 else 1.0)
