@@ -22,6 +22,9 @@ from hwsim.report import Report
 from hwsim.report.flat import flat_records
 
 _ENERGY_COL = re.compile(r"^energy_(.+)_j$")
+#: Totals named like a component column that are not one (summing them in would count the
+#: energy twice).
+_NOT_COMPONENTS = frozenset({"energy_per_inference_j"})
 
 
 @dataclass
@@ -36,8 +39,9 @@ class Result:
 
 
 def energy_columns(df: pd.DataFrame) -> list[str]:
-    """The ``energy_<component>_j`` columns of ``df``, in their order."""
-    return [c for c in df.columns if _ENERGY_COL.match(str(c))]
+    """The ``energy_<component>_j`` columns of ``df``, in their order (not totals such as
+    ``energy_per_inference_j``)."""
+    return [c for c in df.columns if _ENERGY_COL.match(str(c)) and c not in _NOT_COMPONENTS]
 
 
 def component_of(col: str) -> str:

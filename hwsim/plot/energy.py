@@ -50,6 +50,8 @@ def _config_labels(res: Result) -> list[str]:
     if res.kind == "compare":
         labels = df["label"] if "label" in df.columns else df["pattern"]
         return [str(lb) for lb in labels]  # several accelerators get one panel each
+    if "label" in df.columns:  # a sweep table labelled by the caller
+        return [str(lb) for lb in df["label"]]
     params = [c for c in df.columns if str(c).startswith("param.") and df[c].nunique() > 1]
     for extra in ("workload", "sparsity"):
         if extra in df.columns and df[extra].nunique() > 1:
@@ -115,8 +117,12 @@ def plot_energy_breakdown(data: Any, relative: bool = False, ax: Axes | None = N
     if len(groups) > 1 and ax is None:
         return _faceted(bars, groups, comps, styles, relative, title)
     n = len(bars)
+    width, height = max(5.0, 0.22 * n + 2.8), 3.6 if n <= 12 else 4.2
+    labels = [str(lb) for lb in bars["label"]]
+    if _turned(labels, what, width):  # room below the axes for the turned labels
+        height += max(0.0, LABEL_INCHES_PER_CHAR * max(map(len, _one_line(labels))) - 1.4)
     with style():
-        fig, ax = new_axes(ax, (max(5.0, 0.22 * n + 2.8), 3.6 if n <= 12 else 4.2))
+        fig, ax = new_axes(ax, (width, height))
         _draw_bars(ax, bars, comps, styles, relative, what)
         handles, labels = ax.get_legend_handles_labels()
         ax.legend(handles[::-1], labels[::-1], loc="upper left", bbox_to_anchor=(1.01, 1.0),
@@ -124,6 +130,22 @@ def plot_energy_breakdown(data: Any, relative: bool = False, ax: Axes | None = N
         ax.set_title(title or ("energy per layer by component" if what == "layer"
                                else "energy by component"))
         return finish(fig)
+
+
+#: Length of one character of an 8-point tick label, inches (DejaVu Sans, on average).
+LABEL_INCHES_PER_CHAR = 0.065
+
+
+def _turned(labels: list[str], what: str, fig_width: float) -> bool:
+    """Whether the bar labels are drawn turned by 90° (layers always; otherwise when the
+    longest line is wider than a bar)."""
+    longest = max((len(line) for lb in labels for line in lb.split("\n")), default=0)
+    return what == "layer" or longest * 0.07 > (fig_width - 2.3) / max(len(labels), 1)
+
+
+def _one_line(labels: list[str]) -> list[str]:
+    """Turned labels would stack their lines sideways into the next bar's: one line each."""
+    return [lb.replace("\n", ", ") for lb in labels]
 
 
 def _draw_bars(ax: Axes, bars: pd.DataFrame, comps: list[str], styles: dict[str, Any],
@@ -148,13 +170,12 @@ def _draw_bars(ax: Axes, bars: pd.DataFrame, comps: list[str], styles: dict[str,
                color=st["color"], hatch=st["hatch"], edgecolor="white", linewidth=0.4,
                gid=f"energy:{c}")
         bottom += values[:, j]
-    ax.set_xticks(x, list(bars["label"]))
+    labels = [str(lb) for lb in bars["label"]]
     ax.grid(axis="x", visible=False)
-    longest = max((len(line) for lb in bars["label"] for line in str(lb).split("\n")),
-                  default=0)
-    bar_inches = (fig.get_figwidth() - 2.3) / max(n, 1)
-    if what == "layer" or longest * 0.07 > bar_inches:
+    if _turned(labels, what, fig.get_figwidth()):
+        labels = _one_line(labels)
         ax.tick_params(axis="x", labelrotation=90, labelsize=7 if n > 30 else 8)
+    ax.set_xticks(x, labels)
     ax.set_xlim(-0.6, n - 0.4)
     ax.set_xlabel("layer" if what == "layer" else "configuration")
     ax.set_ylabel("share of energy (%)" if relative else f"energy ({unit})")

@@ -126,7 +126,10 @@ _BIG = [(1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k"), (1.0, "")]
 
 def si_scale(values: Iterable[float], unit: str) -> tuple[float, str]:
     """(factor, unit label) so that ``value * factor`` reads well: seconds -> ms, J -> mJ,
-    bytes -> MB. The largest finite absolute value picks the prefix."""
+    bytes -> MB. The largest finite absolute value picks the prefix. Units that take no
+    prefix (mm², ratios such as GOP/s/W) come back as they are, factor 1."""
+    if unit not in _SI_UNITS:  # mm², GOP/s/W, ...: a prefix would make a new unit (mmm²)
+        return 1.0, unit
     vals = [abs(float(v)) for v in values if v is not None and math.isfinite(float(v))]
     top = max(vals, default=0.0)
     table = _BIG if unit in ("B", "ops", "ops/s", "B/s") else _PREFIXES
@@ -137,15 +140,25 @@ def si_scale(values: Iterable[float], unit: str) -> tuple[float, str]:
     return 1.0 / f, prefix + unit
 
 
-#: Unit of a result column from its suffix.
-_SUFFIX_UNITS = {"_s": "s", "_j": "J", "_bytes": "B"}
+#: Units si_scale gives a prefix to (ms, mJ, MB, mW); any other unit is drawn as it is.
+_SI_UNITS = ("s", "J", "W", "B", "ops", "ops/s", "B/s")
+#: Unit of a result column from its name (checked first), else from its suffix.
+_COLUMN_UNITS = {"gops_per_mm2": "GOP/s/mm²", "gops_per_w": "GOP/s/W", "edp_js": "J·s"}
+_SUFFIX_UNITS = {"_s": "s", "_j": "J", "_bytes": "B", "_mm2": "mm²", "_w": "W"}
 _NAMES = {"latency_s": "latency", "energy_j": "energy", "dram_bytes": "DRAM traffic",
           "metadata_bytes": "metadata traffic", "macs": "MACs", "effective_macs": "effective MACs",
-          "utilization": "PE utilization", "cycles": "cycles", "edp_js": "energy-delay product"}
+          "utilization": "PE utilization", "cycles": "cycles", "edp_js": "energy-delay product",
+          "area_mm2": "area", "leakage_w": "leakage power", "static_w": "static power",
+          "gops_per_mm2": "throughput per area", "gops_per_w": "throughput per watt",
+          "energy_per_inference_j": "energy per inference", "fpga_dsp": "DSP blocks",
+          "fpga_ram_blocks": "RAM blocks", "peak_fraction": "fraction of peak"}
 
 
 def column_unit(col: str) -> str:
-    """Physical unit of a result column (``latency_s`` -> s), '' when unitless."""
+    """Physical unit of a result column (``latency_s`` -> s, ``area_mm2`` -> mm²), '' when
+    unitless."""
+    if col in _COLUMN_UNITS:
+        return _COLUMN_UNITS[col]
     for suffix, unit in _SUFFIX_UNITS.items():
         if col.endswith(suffix):
             return unit

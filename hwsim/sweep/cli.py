@@ -40,7 +40,8 @@ def cmd_pareto(args: argparse.Namespace) -> int:
     front = pareto_front(df, args.x, args.y, maximize=args.maximize or ())
     show = [c for c in ("id", "workload", "sparsity", "level") if c in front.columns]
     show += [c for c in front.columns if str(c).startswith("param.")] + [args.x, args.y]
-    show = list(dict.fromkeys(show))
+    # columns with nothing in them (sparsity when the sweep sets none) only widen the table
+    show = [c for c in dict.fromkeys(show) if c in (args.x, args.y) or front[c].notna().any()]
     print(f"Pareto front of {args.x} vs {args.y}: {len(front)} of {len(df)} points")
     print(front[show].to_string(index=False) if len(front) else "(empty)")
     if args.output:

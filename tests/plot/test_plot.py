@@ -27,7 +27,13 @@ from hwsim.plot import (
     ridge_intensity,
     roofline_points,
 )
-from hwsim.plot.style import COMPONENT_COLOURS, OKABE_ITO, si_scale
+from hwsim.plot.style import (
+    COMPONENT_COLOURS,
+    OKABE_ITO,
+    column_label,
+    column_unit,
+    si_scale,
+)
 from hwsim.plot.utilization import bound_code
 from hwsim.report import rows_csv, rows_json
 from hwsim.sparsity.spec import parse_sparsity
@@ -206,6 +212,38 @@ def test_energy_sweep_rows_labelled_by_varying_params():
     fig = plot_energy_breakdown(df)
     ticks = [t.get_text() for t in fig.axes[0].get_xticklabels()]
     assert len(ticks) == 5 and ticks[0] == "compute.rows=8"  # the failed point is left out
+
+
+def test_energy_sweep_totals_are_not_components():
+    """energy_per_inference_j (a total) is named like a component column: it must not be
+    stacked on the bar, which would count the energy twice."""
+    df = sweep_frame().assign(energy_dram_j=[1e-3] * 6, energy_mac_j=[2e-3] * 6,
+                              energy_per_inference_j=[3e-3] * 6)
+    ax = plot_energy_breakdown(df).axes[0]
+    assert [c.get_label() for c in ax.containers] == ["DRAM", "MAC"]
+    tops = np.sum([[p.get_height() for p in c.patches] for c in ax.containers], axis=0)
+    np.testing.assert_allclose(tops, [3.0] * 5)  # mJ
+
+
+def test_energy_sweep_labels_given_or_one_line_when_turned():
+    df = sweep_frame().assign(energy_dram_j=[1e-3] * 6,
+                              **{"param.buffers.0.capacity_kib": [64, 128, 256, 512, 1024, 1]})
+    ax = plot_energy_breakdown(df.assign(label=list("abcdef"))).axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == list("abcde")
+    fig = plot_energy_breakdown(pd.concat([df] * 4, ignore_index=True))  # 20 bars: turned
+    ticks = [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    assert ticks[0] == "compute.rows=8, buffers.0.capacity_kib=64"
+    assert fig.get_figheight() > 4.2  # grown to fit the turned labels
+
+
+def test_column_units_and_labels_of_cost_columns():
+    assert column_unit("area_mm2") == "mm²" and column_label("area_mm2", "mm²") == "area (mm²)"
+    assert si_scale([0.5, 2.0], "mm²") == (1.0, "mm²")  # no prefix on a squared unit
+    assert column_unit("gops_per_mm2") == "GOP/s/mm²" and column_unit("gops_per_w") == "GOP/s/W"
+    assert column_unit("leakage_w") == "W" and si_scale([2e-3], "W") == (1e3, "mW")
+    assert column_label("energy_per_inference_j", "mJ") == "energy per inference (mJ)"
+    assert column_label("static_w", "W") == "static power (W)"
+    assert column_unit("fpga_dsp") == "" and column_label("fpga_dsp") == "DSP blocks"
 
 
 # --- roofline ------------------------------------------------------------------------------
