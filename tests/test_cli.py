@@ -174,3 +174,4 @@ def test_nested_levels_share_the_densest_storage(capsys, tmp_path):
     dense = json.loads(p.read_text())[0]["stored_weight_bytes"]
     # Half the int8 weights plus a 2-bit level tag each: 0.5 * (1 + 0.25) of dense.
     assert stored.pop() == pytest.approx(dense * 0.5 * 1.25, rel=0.01)
+
