@@ -78,13 +78,20 @@ def latency_s(hw: Hardware, c: Counts, terms: Mapping[str, Num] | None = None) -
         slowest: Num = t["compute"]
         for k, v in t.items():
             if k not in ("compute", "launch"):
-                slowest = np.maximum(slowest, v)
+                slowest = _larger(slowest, v)
         return slowest + transfer_time_s(c.exposed_bytes, hw) + c.fixed_s
     on_chip: Num = t["compute"]
     for k, v in t.items():
         if k not in ("compute", "dram", "launch"):
-            on_chip = np.maximum(on_chip, v)
+            on_chip = _larger(on_chip, v)
     return on_chip + t["dram"] + c.fixed_s
+
+
+def _larger(a: Num, b: Num) -> Num:
+    """Elementwise maximum; plain max for two floats (one mapping: no array overhead)."""
+    if isinstance(a, float) and isinstance(b, float):
+        return max(a, b)
+    return np.maximum(a, b)
 
 
 def bound_of(terms: Mapping[str, float]) -> str:
