@@ -8,9 +8,9 @@ fabricated chips, [recalled] remembered, not re-read, [assumed] a modelling choi
 
 from __future__ import annotations
 
-import itertools
 import math
 
+from hwsim.arch.energy import loglog
 from hwsim.precision import ACCUMULATOR
 
 # --- arithmetic at 45 nm, µm² -------------------------------------------------------------
@@ -106,26 +106,16 @@ FINFET_LEAKAGE_FACTOR = 0.79
 SRAM_LEAKAGE_W_PER_BIT = 16.5e-12
 
 
-def _loglog(table: dict[float, float], x: float) -> float:
-    nodes = sorted(table)
-    x = min(max(x, nodes[0]), nodes[-1])
-    for lo, hi in itertools.pairwise(nodes):
-        if lo <= x <= hi:
-            t = (math.log(x) - math.log(lo)) / (math.log(hi) - math.log(lo))
-            return math.exp(math.log(table[lo]) + t * (math.log(table[hi]) - math.log(table[lo])))
-    return table[nodes[-1]]  # pragma: no cover - x is clamped into the table
-
-
 def logic_area_scale(node_nm: float) -> float:
     """Logic area at ``node_nm`` relative to 45 nm."""
-    return _loglog(LOGIC_AREA_SCALE, node_nm)
+    return loglog(LOGIC_AREA_SCALE, node_nm)
 
 
 def sram_macro_mm2(capacity_bytes: float, node_nm: float) -> float:
     """Area of one SRAM macro of ``capacity_bytes``: bits x cell / array efficiency, mm²."""
     kib = max(capacity_bytes / 1024.0, 1e-3)
-    eff = _loglog(SRAM_EFFICIENCY, kib)
-    return capacity_bytes * 8.0 * _loglog(SRAM_CELL_UM2, node_nm) / eff * 1e-6
+    eff = loglog(SRAM_EFFICIENCY, kib)
+    return capacity_bytes * 8.0 * loglog(SRAM_CELL_UM2, node_nm) / eff * 1e-6
 
 
 def logic_leakage_w_per_mm2(node_nm: float) -> float:

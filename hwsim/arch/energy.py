@@ -91,7 +91,8 @@ TECH_ENERGY_SCALE: dict[float, float] = {
 }
 
 
-def _loglog(table: dict[float, float], x: float) -> float:
+def loglog(table: dict[float, float], x: float) -> float:
+    """``table`` (node -> value) interpolated log-log at ``x``, clamped to its ends."""
     nodes = sorted(table)
     x = min(max(x, nodes[0]), nodes[-1])
     for lo, hi in itertools.pairwise(nodes):
@@ -103,7 +104,7 @@ def _loglog(table: dict[float, float], x: float) -> float:
 
 def tech_scale(node_nm: float) -> float:
     """Energy of a logic/SRAM operation at ``node_nm`` relative to 45 nm."""
-    return _loglog(TECH_ENERGY_SCALE, node_nm)
+    return loglog(TECH_ENERGY_SCALE, node_nm)
 
 
 #: On-chip wire energy, pJ per bit per mm, by node. Keckler et al., "GPUs and the future of
@@ -115,4 +116,4 @@ WIRE_PJ_PER_BIT_MM: dict[float, float] = {10.0: 0.075, 40.0: 0.12, 180.0: 0.12}
 
 def wire_pj_per_bit_mm(node_nm: float) -> float:
     """On-chip wire energy at ``node_nm``, pJ/bit/mm."""
-    return _loglog(WIRE_PJ_PER_BIT_MM, node_nm)
+    return loglog(WIRE_PJ_PER_BIT_MM, node_nm)
