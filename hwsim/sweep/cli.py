@@ -27,7 +27,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         layers = f", layers in {summary.layers_output}" if summary.layers_output else ""
         print(f"{sweep.name}: {summary.points} points ({summary.grid} before constraints), "
               f"{summary.evaluated} evaluated, {summary.resumed} already done, "
-              f"{summary.failed} infeasible/invalid; wrote {summary.output}{layers}")
+              f"{summary.failed} infeasible/invalid/excluded; wrote {summary.output}{layers}")
     return 0
 
 

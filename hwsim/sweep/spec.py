@@ -21,6 +21,7 @@ from hwsim.errors import HwsimError, SpecError
 from hwsim.model.accounting import OBJECTIVES
 from hwsim.overrides import set_path
 from hwsim.sparsity.spec import Nested, parse_sparsity
+from hwsim.sweep.design import DESIGN_NAMES
 from hwsim.sweep.expr import ExprError, names_in, parse_expr
 from hwsim.yamlio import LineMap, load_yaml, validate
 
@@ -168,6 +169,8 @@ class Sweep:
     objective: str
     outputs: str
     chunk_size: int | None
+    #: Constraints on what a design costs (DESIGN_NAMES), checked once its arch is built.
+    design_constraints: tuple[str, ...] = ()
 
     @property
     def params(self) -> tuple[Param, ...]:
@@ -243,16 +246,21 @@ def sweep_from_data(data: Any, lines: LineMap, base: Path) -> Sweep:
                               ("parameters", gi, "combine"))
         groups.append((group.combine, tuple(ps)))
 
+    param_constraints: list[str] = []
+    design_constraints: list[str] = []
     for ci, text in enumerate(model.constraints):
         try:
             tree = parse_expr(text)
         except ExprError as exc:
             raise locate(exc, ("constraints", ci)) from None
-        unknown = names_in(tree) - set(seen_names)
+        used = names_in(tree)
+        unknown = used - set(seen_names) - set(DESIGN_NAMES)
         if unknown:
             known = ", ".join(sorted(seen_names)) or "none"
             raise lines.error(f"unknown name(s) {', '.join(sorted(unknown))} in constraint "
-                              f"(parameter names: {known})", ("constraints", ci))
+                              f"(parameter names: {known}; design names: "
+                              f"{', '.join(DESIGN_NAMES)})", ("constraints", ci))
+        (design_constraints if used & set(DESIGN_NAMES) else param_constraints).append(text)
 
     workloads: list[tuple[str, Path]] = []
     for wi, w in enumerate(model.workloads):
@@ -275,7 +283,8 @@ def sweep_from_data(data: Any, lines: LineMap, base: Path) -> Sweep:
 
     return Sweep(
         name=model.name, file=lines.file, arch=model.arch, arch_path=arch_path,
-        base_data=arch_data, groups=tuple(groups), constraints=tuple(model.constraints),
+        base_data=arch_data, groups=tuple(groups), constraints=tuple(param_constraints),
+        design_constraints=tuple(design_constraints),
         workloads=tuple(workloads), sparsity=tuple(cases), batch=model.batch,
         objective=model.objective, outputs=model.outputs, chunk_size=model.chunk_size,
     )

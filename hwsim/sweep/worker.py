@@ -22,6 +22,8 @@ from hwsim.evaluation import evaluate
 from hwsim.overrides import set_path
 from hwsim.report import Report
 from hwsim.sparsity.spec import parse_sparsity
+from hwsim.sweep.design import design_values
+from hwsim.sweep.expr import evaluate_expr, names_in, parse_expr
 from hwsim.sweep.grid import Point
 from hwsim.sweep.spec import Sweep
 from hwsim.workload.graph import Workload
@@ -116,6 +118,22 @@ def build_arch(sweep: Sweep, values: tuple[Any, ...]) -> ArchSpec:
     return arch_from_data(data, LineMap(str(sweep.arch_path)))
 
 
+def failed_design_constraint(sweep: Sweep, arch: ArchSpec, values: tuple[Any, ...]
+                             ) -> str | None:
+    """Why the built design breaks one of the sweep's design constraints, or None."""
+    if not sweep.design_constraints:
+        return None
+    env: dict[str, Any] = dict(zip((p.name for p in sweep.params), values))
+    design = design_values(arch)
+    env.update(design)
+    for text in sweep.design_constraints:
+        if not evaluate_expr(text, env):
+            shown = ", ".join(f"{k}={v:g}" for k, v in design.items()
+                              if k in names_in(parse_expr(text)))
+            return f"design constraint '{text}' is false ({shown})"
+    return None
+
+
 @dataclass
 class ChunkResult:
     """What a task sends back: the results rows, per-layer rows (or None), points evaluated."""
@@ -155,6 +173,8 @@ def evaluate_chunk(sweep: Sweep, chunk: Sequence[Point]) -> ChunkResult:
         status, error = "ok", None
         if isinstance(arch, HwsimError):
             status, error = "invalid", str(arch)
+        elif (failed := failed_design_constraint(sweep, arch, point.values)) is not None:
+            status, error = "excluded", failed
         else:
             try:
                 report = evaluate_point(sweep, arch, point)

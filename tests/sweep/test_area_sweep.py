@@ -134,3 +134,51 @@ parameters:
             assert row["fpga_dsp"] == DSP_PER_FP32_MAC * UNROLL_C * k
             assert row["fpga_ram_blocks"] > 0
             assert row["area_mm2"] == 0.0  # FPGA designs have no component area
+
+
+def test_design_constraints_exclude_designs_before_evaluation(tmp_path: Path) -> None:
+    """Constraints may name what a design costs (area_mm2, fpga_dsp, ...): designs that break
+    them are recorded as 'excluded' with the values that decided it, and not evaluated."""
+    data = yaml.safe_load(AREA_SPEC.read_text(encoding="utf-8"))
+    buffers = data["parameters"][1]["params"]
+    buffers["buffers.0.capacity_kib"] = [64]
+    buffers["buffers.1.capacity_kib"] = [16]
+    data["constraints"] = ["area_mm2 <= 0.5", "compute_rows >= 8"]
+    spec = tmp_path / "budget.yaml"
+    spec.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    sweep = load_sweep(spec)
+    assert sweep.constraints == ("compute_rows >= 8",)
+    assert sweep.design_constraints == ("area_mm2 <= 0.5",)
+    run_sweep(sweep, tmp_path / "r.parquet")
+    df = load_results(tmp_path / "r.parquet").sort_values(ROWS)
+    ok, excluded = df[df["status"] == "ok"], df[df["status"] == "excluded"]
+    assert list(ok[ROWS]) == [8, 16, 32] and list(excluded[ROWS]) == [64]
+    assert (ok["area_mm2"] <= 0.5).all()
+    assert excluded["error"].str.contains("area_mm2 <= 0.5").all()
+    assert excluded["latency_s"].isna().all()  # never evaluated
+
+
+def test_fpga_dsp_budget_as_a_constraint(tmp_path: Path) -> None:
+    spec = tmp_path / "dsp.yaml"
+    spec.write_text(yaml.safe_dump({
+        "name": "dsp_budget", "arch": str(ARCH_DIR / "zhang_fpga15.yaml"),
+        "workloads": ["lenet5"], "objective": "latency",
+        "parameters": {"compute.unroll.K": {"name": "Tm", "values": [32, 64, 72]}},
+        "constraints": ["fpga_dsp <= 0.85 * fpga_dsp_available"],
+    }), encoding="utf-8")
+    run_sweep(load_sweep(spec), tmp_path / "r.parquet")
+    df = load_results(tmp_path / "r.parquet").set_index("param.compute.unroll.K")
+    # 5 DSPs per fp32 MAC x 7 x K against 85% of 2,800: 1,120 and 2,240 fit, 2,520 does not.
+    assert df.loc[32, "status"] == df.loc[64, "status"] == "ok"
+    assert df.loc[72, "status"] == "excluded" and "fpga_dsp=2520" in df.loc[72, "error"]
+
+
+def test_unknown_constraint_names_list_the_design_names(tmp_path: Path) -> None:
+    from hwsim.errors import SpecError
+
+    data = yaml.safe_load(AREA_SPEC.read_text(encoding="utf-8"))
+    data["constraints"] = ["silicon_mm2 < 2"]
+    spec = tmp_path / "bad.yaml"
+    spec.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    with pytest.raises(SpecError, match=r"unknown name.*silicon_mm2.*area_mm2"):
+        load_sweep(spec)
