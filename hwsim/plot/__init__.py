@@ -2,17 +2,27 @@
 
 Each ``plot_*`` takes the Python objects (Report, CompareRow lists, DataFrames) or a result
 file path, an optional Axes to draw into, and returns the Figure; ``save(fig, path)`` writes
-PNG, SVG or PDF.
+PNG, SVG or PDF. The names load on first use, so that ``hwsim --help`` and the CLI's plugin
+registration do not import matplotlib and pandas.
 """
 
-from hwsim.plot.data import Result, load_result, pareto_front, to_result
-from hwsim.plot.energy import plot_energy_breakdown
-from hwsim.plot.pareto import plot_pareto
-from hwsim.plot.roofline import plot_roofline, ridge_intensity, roofline_points, roofs
-from hwsim.plot.sparsity import plot_sparsity
-from hwsim.plot.style import save, style
-from hwsim.plot.utilization import plot_utilization
+from __future__ import annotations
 
-__all__ = ["Result", "load_result", "pareto_front", "plot_energy_breakdown", "plot_pareto",
-           "plot_roofline", "plot_sparsity", "plot_utilization", "ridge_intensity",
-           "roofline_points", "roofs", "save", "style", "to_result"]
+import importlib
+from typing import Any
+
+#: Public name -> module that defines it.
+_WHERE = {
+    "Result": "data", "load_result": "data", "pareto_front": "data", "to_result": "data",
+    "plot_energy_breakdown": "energy", "plot_pareto": "pareto", "plot_roofline": "roofline",
+    "ridge_intensity": "roofline", "roofline_points": "roofline", "roofs": "roofline",
+    "plot_sparsity": "sparsity", "save": "style", "style": "style",
+    "plot_utilization": "utilization",
+}
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WHERE:
+        return getattr(importlib.import_module(f"hwsim.plot.{_WHERE[name]}"), name)
+    raise AttributeError(f"module 'hwsim.plot' has no attribute {name!r}")

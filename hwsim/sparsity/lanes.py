@@ -7,7 +7,6 @@ expected maximum of binomial row loads.
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
 
 
 def expected_max_binomial(n: int, p: float, lanes: int) -> float:
@@ -17,5 +16,6 @@ def expected_max_binomial(n: int, p: float, lanes: int) -> float:
     if p >= 1.0 or lanes <= 1:
         return n * min(p, 1.0)
     k = np.arange(n)
+    from scipy import stats  # deferred: importing it costs ~1 s at start-up
     cdf = stats.binom.cdf(k, n, p)
     return float(np.sum(1.0 - cdf**lanes))

@@ -2,11 +2,25 @@
 processes or a Dask cluster into a resumable Parquet table, and Pareto fronts of the results.
 
     from hwsim.sweep import load_sweep, run_sweep, load_results, pareto_front
+
+The names load on first use, so that the CLI's plugin registration stays light.
 """
 
-from hwsim.sweep.pareto import filter_rows, front_mask, load_results, pareto_front
-from hwsim.sweep.run import SweepSummary, run_sweep
-from hwsim.sweep.spec import Sweep, load_sweep
+from __future__ import annotations
 
-__all__ = ["Sweep", "SweepSummary", "filter_rows", "front_mask", "load_results", "load_sweep",
-           "pareto_front", "run_sweep"]
+import importlib
+from typing import Any
+
+#: Public name -> module that defines it.
+_WHERE = {
+    "filter_rows": "pareto", "front_mask": "pareto", "load_results": "pareto",
+    "pareto_front": "pareto", "SweepSummary": "run", "run_sweep": "run", "Sweep": "spec",
+    "load_sweep": "spec",
+}
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WHERE:
+        return getattr(importlib.import_module(f"hwsim.sweep.{_WHERE[name]}"), name)
+    raise AttributeError(f"module 'hwsim.sweep' has no attribute {name!r}")

@@ -9,15 +9,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from hwsim.errors import HwsimError
-from hwsim.sweep.pareto import filter_rows, load_results, pareto_front
-from hwsim.sweep.run import EXECUTORS, run_sweep
-from hwsim.sweep.spec import load_sweep
+from hwsim.sweep.executors import EXECUTORS
 
 if TYPE_CHECKING:
     import pandas as pd
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
+    # Imported here: pandas, pyarrow and the model load only when a sweep runs.
+    from hwsim.sweep.run import run_sweep
+    from hwsim.sweep.spec import load_sweep
+
     sweep = load_sweep(args.spec)
     summary = run_sweep(
         sweep, args.output, jobs=args.jobs, executor=args.executor, scheduler=args.scheduler,
@@ -32,6 +34,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def cmd_pareto(args: argparse.Namespace) -> int:
+    from hwsim.sweep.pareto import filter_rows, load_results, pareto_front
+
     df = load_results(args.results)
     if "status" in df.columns:
         df = df[df["status"] == "ok"]

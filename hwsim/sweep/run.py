@@ -19,12 +19,11 @@ import numpy as np
 from tqdm import tqdm
 
 from hwsim.errors import HwsimError
+from hwsim.sweep.executors import EXECUTORS
 from hwsim.sweep.grid import Point, grid_size, points
 from hwsim.sweep.spec import Sweep
 from hwsim.sweep.store import compact, done_ids, isin_sorted, layers_output, write_chunk
 from hwsim.sweep.worker import ChunkResult, evaluate_chunk, layers_schema, totals_schema
-
-EXECUTORS = ("local", "dask")
 
 
 @dataclass

@@ -8,7 +8,6 @@ from typing import Literal
 
 import numpy as np
 from pydantic import field_validator
-from scipy import stats
 
 from hwsim.sparsity.banks import expected_max_bin_load
 from hwsim.sparsity.lanes import expected_max_binomial
@@ -63,6 +62,7 @@ class Block(PatternSpec):
         if bw >= m and bw % m == 0:
             return 1.0 - d  # a group is all zero (conforms) or all nonzero (does not)
         k = max(1, m // bw)
+        from scipy import stats  # deferred: importing it costs ~1 s at start-up
         return float(stats.binom.cdf(n // bw, k, d))
 
     def imbalance(self, shape: MatrixShape, lanes: int, seg: int) -> float:

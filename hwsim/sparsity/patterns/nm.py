@@ -8,7 +8,6 @@ from typing import Literal
 
 import numpy as np
 from pydantic import Field, ValidationInfo, field_validator
-from scipy import stats
 
 from hwsim.sparsity.banks import expected_max_bin_load, nm_gather_conflicts
 from hwsim.sparsity.patterns.base import MatrixShape, PatternSpec
@@ -82,6 +81,7 @@ class NM(PatternSpec):
         ones); other cases are measured on the mask."""
         if self._unit(shape) == 1 and self.m % m == 0:
             # m-groups inside an s.m group holding s.n nonzeros: hypergeometric count.
+            from scipy import stats  # deferred: importing it costs ~1 s at start-up
             return float(stats.hypergeom.cdf(n, self.m, self.n, m))
         if self._unit(shape) == 1 and m % self.m == 0:
             return 1.0 if (m // self.m) * self.n <= n else 0.0

@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Literal
 
 import numpy as np
-from scipy import stats
 
 from hwsim.sparsity.banks import expected_max_bin_load
 from hwsim.sparsity.lanes import expected_max_binomial
@@ -24,6 +23,7 @@ def random_occupancy(d: float, bh: int, bw: int) -> float:
 
 def random_nm_conformance(d: float, n: int, m: int) -> float:
     """P(at most n nonzeros among m i.i.d. weights of density ``d``): a binomial CDF."""
+    from scipy import stats  # deferred: importing it costs ~1 s at start-up
     return float(stats.binom.cdf(n, m, d))
 
 
