@@ -175,3 +175,17 @@ def test_nested_levels_share_the_densest_storage(capsys, tmp_path):
     # Half the int8 weights plus a 2-bit level tag each: 0.5 * (1 + 0.25) of dense.
     assert stored.pop() == pytest.approx(dense * 0.5 * 1.25, rel=0.01)
 
+
+
+def test_cli_start_up_imports_no_heavy_module():
+    """Building the parser (what ``hwsim --help`` and every command pay) loads neither scipy's
+    statistics nor matplotlib, pandas or pyarrow: commands import them when they need them."""
+    import subprocess
+    import sys
+
+    code = ("import sys, hwsim.cli; hwsim.cli.build_parser(); "
+            "print(sorted(m for m in ('scipy.stats', 'matplotlib', 'pandas', 'pyarrow', 'torch')"
+            " if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120, check=True)
+    assert out.stdout.strip() == "[]"
