@@ -6,16 +6,18 @@ from pathlib import Path
 
 from hwsim.errors import SpecError
 
-_REPO = Path(__file__).resolve().parent.parent
+#: The package's bundled files: hwsim/data/ links to the checkout's arch_configs/ and workloads/
+#: and holds copies of them in an installed wheel (pyproject.toml, package-data).
+_DATA = Path(__file__).resolve().parent / "data"
 
 
 def bundled_dir(kind: str) -> Path:
-    """``arch_configs`` or ``workloads`` of this checkout (or of the current directory)."""
-    for base in (_REPO, Path.cwd()):
+    """``arch_configs`` or ``workloads`` shipped with hwsim (else of the current directory)."""
+    for base in (_DATA, Path.cwd()):
         d = base / kind
         if d.is_dir():
             return d
-    return _REPO / kind
+    return _DATA / kind
 
 
 def bundled_names(kind: str) -> list[str]:
