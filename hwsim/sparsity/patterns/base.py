@@ -136,3 +136,17 @@ class PatternSpec(BaseModel, ABC):
         """m of the N:M index format (a position within each group of m weights): the
         pattern's own m, else 4 (NVIDIA's 2:4)."""
         return 4
+
+
+class MeasuredOnMask(PatternSpec):
+    """A family without closed forms for occupancy, N:M conformance and imbalance: the profile
+    measures them on the family's generated mask."""
+
+    def occupancy(self, shape: MatrixShape, bh: int, bw: int) -> float | None:
+        return None
+
+    def nm_conformance(self, shape: MatrixShape, n: int, m: int) -> float | None:
+        return None
+
+    def imbalance(self, shape: MatrixShape, lanes: int, seg: int) -> float | None:
+        return None

@@ -11,14 +11,14 @@ from typing import Literal
 import numpy as np
 from pydantic import Field, field_validator
 
-from hwsim.sparsity.patterns.base import Fraction, MatrixShape, PatternSpec, parse_size
+from hwsim.sparsity.patterns.base import Fraction, MatrixShape, MeasuredOnMask, parse_size
 from hwsim.sparsity.patterns.block import Block
 from hwsim.sparsity.patterns.channel import Channel
 from hwsim.sparsity.patterns.topk import keep_top
 from hwsim.sparsity.patterns.unstructured import Unstructured, random_gather_cycles
 
 
-class Nested(PatternSpec):
+class Nested(MeasuredOnMask):
     """Several sparsity levels whose masks nest (each sparser mask is a subset of the denser),
     so one stored model switches level at run time. Evaluated per level."""
 
@@ -55,15 +55,6 @@ class Nested(PatternSpec):
     @property
     def _label(self) -> str:
         return "nested " + "/".join(f"{s:.0%}" for s in self.levels)
-
-    def occupancy(self, shape: MatrixShape, bh: int, bw: int) -> float | None:
-        return None
-
-    def nm_conformance(self, shape: MatrixShape, n: int, m: int) -> float | None:
-        return None
-
-    def imbalance(self, shape: MatrixShape, lanes: int, seg: int) -> float | None:
-        return None
 
     def locality(self) -> float:
         return 1.0

@@ -10,7 +10,7 @@ from typing import Literal
 import numpy as np
 from pydantic import Field
 
-from hwsim.sparsity.patterns.base import Fraction, MatrixShape, PatternSpec
+from hwsim.sparsity.patterns.base import Fraction, MatrixShape, MeasuredOnMask
 from hwsim.sparsity.patterns.unstructured import random_gather_cycles
 
 
@@ -36,7 +36,7 @@ def small_world_mask(rows: int, cols: int, density: float, rewire: float,
     return mask
 
 
-class SmallWorld(PatternSpec):
+class SmallWorld(MeasuredOnMask):
     """Locally clustered, globally sparse connectivity (Watts-Strogatz style, networkx): each
     output connects to inputs near its own position, a fraction ``rewire`` of edges jump far."""
 
@@ -51,15 +51,6 @@ class SmallWorld(PatternSpec):
     @property
     def weight_density(self) -> float:
         return 1.0 - self.sparsity
-
-    def occupancy(self, shape: MatrixShape, bh: int, bw: int) -> float | None:
-        return None
-
-    def nm_conformance(self, shape: MatrixShape, n: int, m: int) -> float | None:
-        return None
-
-    def imbalance(self, shape: MatrixShape, lanes: int, seg: int) -> float | None:
-        return None
 
     def locality(self) -> float | None:
         return None  # the point of the pattern: measured on the mask
