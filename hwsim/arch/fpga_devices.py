@@ -6,7 +6,7 @@ utilisation table, [repo] a public tool's device file, [recalled] remembered, no
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -28,10 +28,9 @@ class FpgaDevice:
     ram: dict[str, int]  # RAM block name -> count
     lut: int
     ff: int
-    typical_mhz: float
     dsp_per_mac: dict[str, float]
+    blocks: tuple[RamBlock, ...]  # RAM block kinds, smallest first
     source: str
-    blocks: tuple[RamBlock, ...] = field(default=())
 
 
 #: Xilinx 7-series block RAM: RAMB18E1 18 Kb (16 Kb data at x16/x32 widths), simple dual-port
@@ -60,19 +59,19 @@ INTEL_A10_DSP_PER_MAC = {"fp32": 1.0, "tf32": 1.0, "fp16": 1.0, "bf16": 1.0, "in
 DEVICES: dict[str, FpgaDevice] = {
     # DS180 counts, as the denominators of Zhang FPGA'15's utilisation table [paper].
     "xc7vx485t": FpgaDevice("xc7vx485t", "Virtex-7 (VC707)", dsp=2800, ram={"bram18": 2060},
-                            lut=303_600, ff=607_200, typical_mhz=200.0,
+                            lut=303_600, ff=607_200,
                             dsp_per_mac=XILINX_7_DSP_PER_MAC, blocks=(BRAM18,),
                             source="Xilinx DS180; Zhang et al. FPGA'15 Table 4"),
     # Arria 10 GX/GT 1150: 1,518 DSP blocks, 2,713 M20K, 427,200 ALMs (2 LUTs, 4 registers
     # each) [datasheet: Intel PAC N3000 user guide; Arria 10 Core Fabric Handbook].
     "10ax115": FpgaDevice("10ax115", "Arria 10 GX 1150", dsp=1518, ram={"m20k": 2713},
-                          lut=854_400, ff=1_708_800, typical_mhz=250.0,
+                          lut=854_400, ff=1_708_800,
                           dsp_per_mac=INTEL_A10_DSP_PER_MAC, blocks=(M20K,),
                           source="Intel Arria 10 Core Fabric Handbook; PAC N3000 user guide"),
     # ZU9EG: 2,520 DSP48E2, 912 BRAM36 (= 1,824 BRAM18), 274,080 LUTs, 548,160 FFs
     # [repo: stanford-ppl/spatial ZCU.scala; DS891].
     "xczu9eg": FpgaDevice("xczu9eg", "Zynq UltraScale+ ZU9EG (ZCU102)", dsp=2520,
-                          ram={"bram18": 1824}, lut=274_080, ff=548_160, typical_mhz=300.0,
+                          ram={"bram18": 1824}, lut=274_080, ff=548_160,
                           dsp_per_mac=XILINX_US_DSP_PER_MAC, blocks=(BRAM18,),
                           source="Xilinx DS891; stanford-ppl/spatial ZCU.scala"),
     # Alveo U250, what the xdma_201830_2 shell leaves to user logic over its 4 SLRs: 11,508 DSPs,
@@ -80,7 +79,7 @@ DEVICES: dict[str, FpgaDevice] = {
     # xilinx_u250_xdma_201830_2.h]; the full device has 12,288 DSPs (DS962) [recalled].
     "xcu250": FpgaDevice("xcu250", "Alveo U250 (user region)", dsp=11_508,
                          ram={"bram18": 4000, "uram": 1280}, lut=1_380_000, ff=2_812_000,
-                         typical_mhz=300.0, dsp_per_mac=XILINX_US_DSP_PER_MAC,
+                         dsp_per_mac=XILINX_US_DSP_PER_MAC,
                          blocks=(BRAM18, URAM),
                          source="Xilinx DS962; ThunderGP U250 shell device file"),
 }

@@ -8,8 +8,7 @@ registration do not import matplotlib and pandas.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from hwsim.lazy import lazy_attributes
 
 #: Public name -> module that defines it.
 _WHERE = {
@@ -21,8 +20,4 @@ _WHERE = {
 }
 __all__ = sorted(_WHERE)
 
-
-def __getattr__(name: str) -> Any:
-    if name in _WHERE:
-        return getattr(importlib.import_module(f"hwsim.plot.{_WHERE[name]}"), name)
-    raise AttributeError(f"module 'hwsim.plot' has no attribute {name!r}")
+__getattr__ = lazy_attributes(__name__, _WHERE)

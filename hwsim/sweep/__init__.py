@@ -8,8 +8,7 @@ The names load on first use, so that the CLI's plugin registration stays light.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from hwsim.lazy import lazy_attributes
 
 #: Public name -> module that defines it.
 _WHERE = {
@@ -19,8 +18,4 @@ _WHERE = {
 }
 __all__ = sorted(_WHERE)
 
-
-def __getattr__(name: str) -> Any:
-    if name in _WHERE:
-        return getattr(importlib.import_module(f"hwsim.sweep.{_WHERE[name]}"), name)
-    raise AttributeError(f"module 'hwsim.sweep' has no attribute {name!r}")
+__getattr__ = lazy_attributes(__name__, _WHERE)
