@@ -2,8 +2,10 @@
 
 Bottom-up, as Accelergy does: synthesized arithmetic, register bits, SRAM macros, crossbar
 cross-points, each at 45 nm, scaled to the chip's node, then divided by the placement
-utilisation of a laid-out block. Source kinds: [sim] synthesis or simulator output, [silicon]
-fabricated chips, [recalled] remembered, not re-read, [assumed] a modelling choice.
+utilisation of a laid-out block. Arithmetic is upsized for the chip's clock, SRAM pays its
+compiler periphery, a whole die adds its pad ring. Source kinds: [sim] synthesis or simulator
+output, [silicon] fabricated chips, [derived] arithmetic on cited figures, [recalled] remembered,
+not re-read, [assumed] a modelling choice.
 """
 
 from __future__ import annotations
@@ -72,11 +74,27 @@ SRAM_CELL_UM2: dict[float, float] = {
     180.0: 4.37, 130.0: 2.28, 90.0: 1.09, 65.0: 0.57, 45.0: 0.346, 40.0: 0.242, 32.0: 0.171,
     28.0: 0.127, 22.0: 0.092, 16.0: 0.07, 14.0: 0.0588, 7.0: 0.027, 5.0: 0.021,
 }
-#: Cell area over macro area by macro size (KiB): ~0.70 from 32 KiB up (CACTI 7 runs at
-#: 45/22 nm: 0.63-0.85; TSMC N3E 31.8 Mib/mm² with a 0.021 µm² cell: 0.70 [silicon]), ~0.6 at
-#: 8 KiB (CACTI 7: 0.63-0.74), ~0.25 at 1 KiB and below (small fabricated macros of the OpenRAM
-#: comparison: 0.1-0.25) [sim/silicon; the curve through them is fitted here].
-SRAM_EFFICIENCY: dict[float, float] = {0.125: 0.2, 1.0: 0.25, 8.0: 0.6, 32.0: 0.7}
+#: Cell area over macro area by macro size (KiB): what a memory compiler's macro pays for its
+#: decoders, sense amplifiers, column muxes, write drivers, timing and I/O.
+#: * >= 8 KiB: 0.42 [derived from synthesis]: the NVDLA primer's area table (nvdla.org
+#:   primer.html, "Example Area and Performance", synthesis cell area with all memories, 1 GHz)
+#:   rows *not* used as validation cases: at 128 KB of CBUF, 32 -> 64 MACs gives the MAC slope,
+#:   at 256 KB, 128 -> 512 MACs gives it again; the two intercepts differ by 0.31 mm² at 28 nm and
+#:   0.18 mm² at 16 nm for 128 KiB more CBUF (16 banks, nv_large.spec CBUF_BANK_NUMBER_16):
+#:   0.30 / 0.18 µm² per bit, i.e. 0.127 / 0.30 = 0.43 and 0.07 / 0.18 = 0.40 of the bit cell.
+#:   CACTI 7 (HewlettPackard/cacti 1ffd8dfb, Accelergy plug-in defaults) reports 0.63-0.85 for
+#:   the same sizes with its ideal 146 F² cell and minimal periphery [sim]: an upper bound that a
+#:   compiled macro does not reach.
+#: * 1 KiB 0.25, 0.125 KiB 0.15: small fabricated macros of the OpenRAM comparison (VLSIDA/OpenRAM
+#:   docs/source/results.md: 0.33-0.94 Mb/mm² at 40-65 nm, 0.1-0.25 of the cell) [silicon]; below
+#:   about 1 KiB a standard-cell latch array is already smaller than a foundry macro in 28 nm
+#:   (Teman et al., standard-cell memories with controlled placement, 28 nm FD-SOI; EPFL
+#:   infoscience record 223318, abstract) [silicon].
+#: Interpolated log-log, constant above 8 KiB.
+SRAM_EFFICIENCY: dict[float, float] = {0.125: 0.15, 1.0: 0.25, 8.0: 0.42, 32.0: 0.42}
+#: Widest word one compiled macro delivers; a bank whose port is wider is built from several
+#: macros side by side (commercial single-port compilers stop at a few hundred bits) [assumed].
+MAX_MACRO_WORD_BITS = 256
 
 # --- scaling and layout ---------------------------------------------------------------------
 #: Logic area relative to 45 nm: Stillmaker & Baas, Integration 58 (2017), as tabulated in
@@ -92,6 +110,24 @@ PLACEMENT_UTILISATION = 0.73
 #: Control and clock tree over the datapath and memories: DianNao 5% control + 2% clock
 #: (same table) [recalled].
 CONTROL_OVERHEAD = 0.07
+
+#: Arithmetic synthesized for a fast clock is upsized (larger drive strengths, faster adder and
+#: multiplier architectures, buffering): ALADDIN's characterisation of one library (TSMC 40 nm G,
+#: harvard-acc/ALADDIN common/power_func.h) at 1 ns over the same unit at a relaxed clock (>= 5 ns):
+#: 32-bit adder 278/179 = 1.55, 32-bit multiplier 6351/4595 = 1.38, fp32 adder 4361/2064 = 2.11,
+#: fp32 multiplier 8967/4889 = 1.83 [sim]. The 45 nm table above is taken as relaxed-clock area: its
+#: 32-bit adder and multiplier (137, 3495 µm²) sit near ALADDIN's relaxed values (179, 4595), far
+#: from its 1 ns ones (278, 6351) [assumed on that evidence]. Registers are already 1 ns values.
+TIMING_UPSIZE_AT_1GHZ = {"int_add": 1.55, "int_mult": 1.38, "fp_add": 2.11, "fp_mult": 1.83}
+#: Clock of ALADDIN's relaxed points (5 ns): no upsizing at or below it; linear in frequency above,
+#: through the 1 GHz ratio [assumed interpolation].
+RELAXED_CLOCK_HZ = 200e6
+
+#: Depth of the pad ring around a die's core, mm per side: I/O pad cells, bond pads, power rails
+#: and seal ring. Eyeriss's 4.0 x 4.0 mm die around a 3.5 x 3.5 mm core (Chen et al., JSSC 2017)
+#: gives 0.25 mm [recalled]; 65-28 nm wire-bond I/O libraries have pad cells ~120-250 µm tall plus
+#: the seal ring [recalled]. Added only where a whole die is compared (hwsim.arch.silicon.die_mm2).
+PAD_RING_MM = 0.25
 
 # --- leakage --------------------------------------------------------------------------------
 #: Logic leakage, W per mm² of cells: 8-13 mW/mm² for ALADDIN's TSMC 40 nm G adders,
@@ -116,6 +152,37 @@ def sram_macro_mm2(capacity_bytes: float, node_nm: float) -> float:
     kib = max(capacity_bytes / 1024.0, 1e-3)
     eff = loglog(SRAM_EFFICIENCY, kib)
     return capacity_bytes * 8.0 * loglog(SRAM_CELL_UM2, node_nm) / eff * 1e-6
+
+
+def sram_bank_mm2(capacity_bytes: float, node_nm: float, word_bits: float | None = None) -> float:
+    """One bank of ``capacity_bytes`` read ``word_bits`` at a time: as many macros side by side as
+    the word needs (MAX_MACRO_WORD_BITS each), each holding its share of the bank, mm²."""
+    macros = 1 if word_bits is None else max(1, math.ceil(word_bits / MAX_MACRO_WORD_BITS))
+    return macros * sram_macro_mm2(capacity_bytes / macros, node_nm)
+
+
+def _frac_above_relaxed(clock_hz: float) -> float:
+    return max(0.0, (clock_hz - RELAXED_CLOCK_HZ) / (1e9 - RELAXED_CLOCK_HZ))
+
+
+def timing_upsize(unit: str, clock_hz: float) -> float:
+    """Area of ``unit`` (a TIMING_UPSIZE_AT_1GHZ key) synthesized for ``clock_hz`` over its
+    relaxed-clock area: 1 up to RELAXED_CLOCK_HZ, linear in the clock through the 1 GHz ratio."""
+    return 1.0 + (TIMING_UPSIZE_AT_1GHZ[unit] - 1.0) * _frac_above_relaxed(clock_hz)
+
+
+def is_floating(precision: str) -> bool:
+    """Whether ``precision`` is a floating-point format (fp8/16/32, bf16, tf32)."""
+    return precision.startswith(("fp", "bf", "tf"))
+
+
+def mac_upsizing_um2_45nm(precision: str, clock_hz: float) -> float:
+    """Area one MAC unit gains, µm² at 45 nm, when synthesized for ``clock_hz`` instead of a
+    relaxed clock: its multiplier and its accumulator-precision adder, each by its own ratio."""
+    acc = ACCUMULATOR[precision]
+    mult = timing_upsize("fp_mult" if is_floating(precision) else "int_mult", clock_hz)
+    add = timing_upsize("fp_add" if is_floating(acc) else "int_add", clock_hz)
+    return MULT_UM2_45NM[precision] * (mult - 1.0) + ADD_UM2_45NM[acc] * (add - 1.0)
 
 
 def logic_leakage_w_per_mm2(node_nm: float) -> float:

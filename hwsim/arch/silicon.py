@@ -2,8 +2,11 @@
 
 Components: the compute datapath (each kind's schema says what it holds), the vector unit for
 element-wise layers, every global buffer as SRAM macros (one per bank), the per-PE buffers
-(flip-flops when tiny, SRAM macros otherwise). Logic scales with the node (Stillmaker & Baas),
-SRAM with the node's bit cell; control and clock add their share; placement spreads it all.
+(flip-flops when tiny, SRAM macros otherwise). Arithmetic is upsized for the clock (ALADDIN's
+1 ns vs relaxed syntheses); logic scales with the node (Stillmaker & Baas), SRAM with the node's
+bit cell over a compiled macro's array efficiency, a bank wider than one macro's word being
+several macros; control and clock add their share; placement spreads it all. ``die_mm2`` adds
+the pad ring where a whole die is meant.
 See hwsim/arch/area.py for every constant and its source.
 """
 
@@ -15,13 +18,18 @@ from typing import TYPE_CHECKING
 from hwsim.arch.area import (
     ADD_UM2_45NM,
     CONTROL_OVERHEAD,
+    PAD_RING_MM,
     PLACEMENT_UTILISATION,
     REG_UM2_PER_BIT,
     SRAM_LEAKAGE_W_PER_BIT,
+    is_floating,
     logic_area_scale,
     logic_leakage_w_per_mm2,
     mac_um2_45nm,
+    mac_upsizing_um2_45nm,
+    sram_bank_mm2,
     sram_macro_mm2,
+    timing_upsize,
 )
 from hwsim.precision import bytes_per_element, psum_bytes
 
@@ -57,11 +65,17 @@ def component_silicon(arch: ArchSpec) -> Silicon | None:
     datapath = arch.compute.datapath_um2_45nm(p, eb, pb)
     if datapath is None:
         return None
-    node = arch.technology_nm
+    node, clock = arch.technology_nm, arch.clock_hz
     scale = logic_area_scale(node) * 1e-6  # µm² at 45 nm -> mm² at this node
     logic = {name: um2 * scale for name, um2 in datapath.items()}
-    lanes = arch.compute.lanes_for_vectors(arch.clock_hz)
-    logic["vector_unit"] = lanes * (ADD_UM2_45NM[p] + 2 * eb * REG_UM2_PER_BIT) * scale
+    # The MACs sit in the datapath's first component (every kind lists it first); synthesized
+    # for this clock they are larger than the relaxed-clock table.
+    macs = arch.compute.peak_macs_per_cycle(clock, p)
+    first = next(iter(logic))
+    logic[first] += macs * mac_upsizing_um2_45nm(p, clock) * scale
+    lanes = arch.compute.lanes_for_vectors(clock)
+    lane_add = ADD_UM2_45NM[p] * timing_upsize("fp_add" if is_floating(p) else "int_add", clock)
+    logic["vector_unit"] = lanes * (lane_add + 2 * eb * REG_UM2_PER_BIT) * scale
     sram: dict[str, float] = {}
     sram_bits = 0.0
     for b in arch.buffers:
@@ -71,12 +85,21 @@ def component_silicon(arch: ArchSpec) -> Silicon | None:
             if bytes_each <= REGISTER_FILE_MAX_BYTES:
                 logic[b.name] = count * bytes_each * 8 * REG_UM2_PER_BIT * scale
                 continue
+            sram[b.name] = count * sram_macro_mm2(bytes_each, node)
         else:
             count, bytes_each = b.banks, bytes_each / b.banks
-        sram[b.name] = count * sram_macro_mm2(bytes_each, node)
+            port = b.bandwidth_bytes_per_cycle
+            word = None if port is None else 8.0 * port / b.banks
+            sram[b.name] = count * sram_bank_mm2(bytes_each, node, word)
         sram_bits += count * bytes_each * 8
     cells = sum(logic.values()) * (1 + CONTROL_OVERHEAD)
     placed = {name: a / PLACEMENT_UTILISATION for name, a in {**logic, **sram}.items()}
     placed["control"] = sum(logic.values()) * CONTROL_OVERHEAD / PLACEMENT_UTILISATION
     leak = cells * logic_leakage_w_per_mm2(node) + sram_bits * SRAM_LEAKAGE_W_PER_BIT
     return Silicon(placed, leak, "component model")
+
+
+def die_mm2(core_mm2: float, pad_ring_mm: float = PAD_RING_MM) -> float:
+    """A whole die around a square core of ``core_mm2``: the core plus its pad ring, mm²."""
+    side = core_mm2 ** 0.5 + 2.0 * pad_ring_mm
+    return side * side

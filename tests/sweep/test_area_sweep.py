@@ -143,18 +143,18 @@ def test_design_constraints_exclude_designs_before_evaluation(tmp_path: Path) ->
     buffers = data["parameters"][1]["params"]
     buffers["buffers.0.capacity_kib"] = [64]
     buffers["buffers.1.capacity_kib"] = [16]
-    data["constraints"] = ["area_mm2 <= 0.5", "compute_rows >= 8"]
+    data["constraints"] = ["area_mm2 <= 1.0", "compute_rows >= 8"]
     spec = tmp_path / "budget.yaml"
     spec.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     sweep = load_sweep(spec)
     assert sweep.constraints == ("compute_rows >= 8",)
-    assert sweep.design_constraints == ("area_mm2 <= 0.5",)
+    assert sweep.design_constraints == ("area_mm2 <= 1.0",)
     run_sweep(sweep, tmp_path / "r.parquet")
     df = load_results(tmp_path / "r.parquet").sort_values(ROWS)
     ok, excluded = df[df["status"] == "ok"], df[df["status"] == "excluded"]
     assert list(ok[ROWS]) == [8, 16, 32] and list(excluded[ROWS]) == [64]
-    assert (ok["area_mm2"] <= 0.5).all()
-    assert excluded["error"].str.contains("area_mm2 <= 0.5").all()
+    assert (ok["area_mm2"] <= 1.0).all()
+    assert excluded["error"].str.contains("area_mm2 <= 1.0").all()
     assert excluded["latency_s"].isna().all()  # never evaluated
 
 
