@@ -2,11 +2,19 @@
 
 Weight masks come from ``torch.nn.utils.prune`` (the ``weight_mask`` buffer) and from exact
 zeros of the weight. torch is imported here only, so hwsim works without it.
+
+PyTorch's attention modules (``nn.MultiheadAttention``, ``nn.TransformerEncoderLayer`` /
+``DecoderLayer``, their ``TransformerEncoder`` / ``Decoder`` stacks and ``nn.Transformer``) are
+fx leaves: their forward has data-dependent control flow (the fused fast path, mask checks) that
+symbolic tracing cannot follow. The importer expands them itself from their parameters and the
+shapes ShapeProp records (see ``_Expand``).
 """
 
 from __future__ import annotations
 
+import inspect
 import operator
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -44,7 +52,8 @@ def from_torch(module: Any, example_inputs: Any, name: str | None = None,
                on_unsupported: OnUnsupported = "error", structural: bool = True) -> Workload:
     """The Workload of ``module`` run on ``example_inputs`` (a tensor or a tuple of them).
 
-    Batch = the first input's first dimension. ``on_unsupported='skip'`` leaves unsupported ops
+    Batch = the first input's first dimension (its second when the first attention module is
+    sequence-first, ``batch_first=False``). ``on_unsupported='skip'`` leaves unsupported ops
     out with a warning naming them; ``'error'`` raises HwsimError naming them. ``structural``
     removes all-zero filters where every consumer can drop the matching inputs.
     """
@@ -56,7 +65,6 @@ def import_torch(module: Any, example_inputs: Any, name: str | None = None,
                  structural: bool = True) -> ImportResult:
     """Like ``from_torch``, also returning recognised patterns and removed channels."""
     torch = _torch()
-    from torch.fx import symbolic_trace
     from torch.fx.passes.shape_prop import ShapeProp
 
     inputs = example_inputs if isinstance(example_inputs, (tuple, list)) else (example_inputs,)
@@ -66,7 +74,7 @@ def import_torch(module: Any, example_inputs: Any, name: str | None = None,
         raise HwsimError("the first example input needs a batch dimension")
     name = name or type(module).__name__
     try:
-        gm = symbolic_trace(module)
+        gm = _trace(torch, module, len(inputs))
     except Exception as exc:  # tracing failures are user-model problems (control flow...)
         raise HwsimError(f"torch.fx cannot trace '{name}': {type(exc).__name__}: {exc}") from None
     was_training = module.training
@@ -79,7 +87,7 @@ def import_torch(module: Any, example_inputs: Any, name: str | None = None,
                          f"{type(exc).__name__}: {exc}") from None
     finally:
         module.train(was_training)
-    b = GraphBuilder(name, int(inputs[0].shape[0]), on_unsupported,
+    b = GraphBuilder(name, _batch(gm, int(inputs[0].shape[0])), on_unsupported,
                      source=f"PyTorch {type(module).__module__}.{type(module).__name__}",
                      structural=structural)
     _Walker(gm, b, torch).run()
@@ -88,12 +96,91 @@ def import_torch(module: Any, example_inputs: Any, name: str | None = None,
 
 def weight_mask(mod: Any) -> np.ndarray:
     """Kept weights of a module: its prune ``weight_mask`` (if any) and nonzero weights."""
-    w = mod.weight.detach()
+    return param_mask(mod, "weight")
+
+
+def param_mask(mod: Any, param: str) -> np.ndarray:
+    """Kept entries of the weight ``param`` of ``mod``: its prune mask ``<param>_mask`` (if
+    any) and nonzero entries (e.g. ``in_proj_weight`` of a MultiheadAttention)."""
+    w = getattr(mod, param).detach()
     mask = (w != 0).cpu().numpy()
-    m = getattr(mod, "weight_mask", None)
+    m = getattr(mod, f"{param}_mask", None)
     if m is not None:
         mask &= m.detach().cpu().numpy() != 0
     return mask
+
+
+#: The fx target under which ``_trace`` holds a root module that is expanded as a whole.
+_ROOT = "root"
+#: Which ``_Expand`` method expands each attention module type (by name, as torch is optional).
+_EXPANDERS = {"MultiheadAttention": "mha", "TransformerEncoderLayer": "encoder_layer",
+              "TransformerDecoderLayer": "decoder_layer", "TransformerEncoder": "encoder",
+              "TransformerDecoder": "decoder", "Transformer": "transformer"}
+
+
+def _expander(nn: Any, mod: Any) -> str | None:
+    """The ``_Expand`` method for ``mod``: an attention module of ``torch.nn``, or a subclass
+    that keeps its forward (a subclass with its own forward is traced as user code)."""
+    for cls_name, method in _EXPANDERS.items():
+        cls = getattr(nn, cls_name, None)
+        if cls is not None and isinstance(mod, cls) and type(mod).forward is cls.forward:
+            return method
+    return None
+
+
+def _trace(torch: Any, module: Any, n_inputs: int) -> Any:
+    """An fx GraphModule of ``module`` in which attention modules are leaves (call_module
+    nodes). A root that is itself one is called by a one-node graph under ``_ROOT``:
+    tracing into it would hit its control flow. A root MultiheadAttention called with one input
+    is self-attention (x, x, x), with two (query, key=value); its first output is the result."""
+    fx, nn = torch.fx, torch.nn
+    if _expander(nn, module) is None:
+        base: Any = fx.Tracer
+
+        class Tracer(base):
+            def is_leaf_module(self, m: Any, qualname: str) -> bool:
+                return _expander(nn, m) is not None or bool(super().is_leaf_module(m, qualname))
+
+        return fx.GraphModule(module, Tracer().trace(module), type(module).__name__)
+    holder = nn.Module()
+    holder.add_module(_ROOT, module)
+    g = fx.Graph()
+    args = [g.placeholder(f"input_{i}") for i in range(n_inputs)]
+    if isinstance(module, nn.MultiheadAttention) and 0 < len(args) < 3:
+        args = [args[0], args[-1], args[-1]]
+    out = g.call_module(_ROOT, tuple(args))
+    if isinstance(module, nn.MultiheadAttention):
+        out = g.call_function(operator.getitem, (out, 0))
+    g.output(out)
+    return fx.GraphModule(holder, g, type(module).__name__)
+
+
+def _batch_first(nn: Any, mod: Any) -> bool:
+    """Whether an attention module takes [batch, length, features] (else [length, batch, ...])."""
+    if isinstance(mod, (nn.MultiheadAttention, nn.Transformer)):
+        return bool(mod.batch_first)
+    if isinstance(mod, (nn.TransformerEncoderLayer, nn.TransformerDecoderLayer)):
+        return bool(mod.self_attn.batch_first)
+    layers = list(getattr(mod, "layers", []))  # an encoder or decoder stack
+    return not layers or _batch_first(nn, layers[0])
+
+
+def _batch(gm: Any, default: int) -> int:
+    """The workload batch: ``default`` (the first input's first axis) unless the first
+    attention module reads a sequence-first ([L, N, E]: N) or unbatched ([L, E]: 1) input."""
+    nn = _torch().nn
+    mods = dict(gm.named_modules())
+    for node in gm.graph.nodes:
+        if node.op != "call_module" or _expander(nn, mods[node.target]) is None:
+            continue
+        first = node.args[0] if node.args else next(iter(node.kwargs.values()), None)
+        shape = _shape(first) if hasattr(first, "meta") else None
+        if shape is None:
+            return default
+        if len(shape) == 2:
+            return 1
+        return default if _batch_first(nn, mods[node.target]) else shape[1]
+    return default
 
 
 def _shape(node: Any) -> tuple[int, ...] | None:
@@ -130,6 +217,8 @@ class _Walker:
         self.gm, self.b, self.torch = gm, b, torch
         self.nn = torch.nn
         self.mods = dict(gm.named_modules())
+        self.expand = _Expand(torch, b)
+        self.attn_outputs: dict[str, _AttnOutput] = {}  # MultiheadAttention node -> its tuple
 
     def run(self) -> None:
         for node in self.gm.graph.nodes:
@@ -138,7 +227,8 @@ class _Walker:
                 if shape is not None:
                     self.b.add_input(node.name, shape)
             elif node.op == "output":
-                self.b.outputs = [n.name for n in _flat(node.args) if hasattr(n, "name")]
+                self.b.outputs = [key for n in _flat(node.args) if hasattr(n, "name")
+                                  for key in self.output_keys(n)]
             elif node.op == "get_attr":
                 continue  # parameters and constants: not activations
             else:
@@ -162,9 +252,15 @@ class _Walker:
 
     # ---- dispatch ------------------------------------------------------------------------------
     def node(self, node: Any) -> None:
+        if node.op == "call_module" and _expander(self.nn, self.mods[node.target]) is not None:
+            self.attention(node, self.mods[node.target])
+            return
         out = _shape(node)
         acts = self.acts(node)
         fn = _fn_name(node.target)
+        if fn == "getitem" and getattr(node.args[0], "name", None) in self.attn_outputs:
+            self.attn_item(node, self.attn_outputs[node.args[0].name], node.args[1], out)
+            return
         if out is None:  # no tensor: shape arithmetic (x.size(0), x.shape) or a tuple
             if fn in ("size", "dim", "getattr", "getitem") or not acts:
                 return
@@ -246,6 +342,63 @@ class _Walker:
             return  # computes on constants only (e.g. arange): no activation involved
         else:
             self.unsupported(node, fn)
+
+    # ---- attention modules ---------------------------------------------------------------------
+    def attention(self, node: Any, mod: Any) -> None:
+        """Expand an attention module (leaf node) into hwsim layers; an unsupported variant
+        leaves no partial layers behind and is reported like any unsupported op."""
+        method = _expander(self.nn, mod)
+        assert method is not None
+        prefix = "" if node.target == _ROOT else str(node.target)
+        try:
+            bound = inspect.signature(type(mod).forward).bind(mod, *node.args, **node.kwargs)
+        except TypeError as exc:
+            self.unsupported(node, f"call of {type(mod).__name__} '{node.target}' ({exc})")
+            return
+        bound.apply_defaults()
+        n_records, n_unsupported = len(self.b.records), len(self.b.unsupported)
+        try:
+            result = self.expand.module(node.name, prefix, mod, method, bound.arguments)
+        except _UnsupportedError as exc:
+            del self.b.records[n_records:], self.b.unsupported[n_unsupported:]
+            label = f"'{node.target}'" if prefix else "(the model)"
+            self.unsupported(node, f"{type(mod).__name__} {label}: {exc}")
+            return
+        if isinstance(result, _AttnOutput):
+            self.attn_outputs[node.name] = result
+            result = result.output
+        self.b.alias(node.name, result)
+
+    def attn_item(self, node: Any, res: _AttnOutput, index: Any,
+                  out: tuple[int, ...] | None) -> None:
+        """``attn(q, k, v)[i]``: the attention output, or the attention weights (the softmax;
+        averaged over the heads, one add of ``heads`` operands, unless asked per head)."""
+        if out is None:  # the weights of need_weights=False: None
+            return
+        if index == 0:
+            self.b.alias(node.name, Value(res.output.src, out, res.output.chan))
+        else:
+            self.attn_weights(node.name, res, out)
+
+    def attn_weights(self, key: str, res: _AttnOutput, out: tuple[int, ...]) -> None:
+        if res.heads == 1 or not res.average:
+            self.b.alias(key, change_layout(res.weights, out))
+        else:
+            layer = eltwise(self.b.unique(_join(res.prefix, "attn_weights")), "add",
+                            self.sample(out), res.heads)
+            self.b.add(key, layer, [res.weights], out)
+
+    def output_keys(self, node: Any) -> list[str]:
+        """Value keys of a graph output; a MultiheadAttention's tuple returned as it is gives
+        its output and, unless None, its weights."""
+        res = self.attn_outputs.get(node.name)
+        meta = node.meta.get("tensor_meta")
+        if res is None or not isinstance(meta, (tuple, list)) or len(meta) < 2 \
+                or not hasattr(meta[1], "shape"):
+            return [node.name]
+        key = f"{node.name}/weights"
+        self.attn_weights(key, res, tuple(int(d) for d in meta[1].shape))
+        return [node.name, key]
 
     # ---- ops -----------------------------------------------------------------------------------
     def perm(self, node: Any, fn: str, x: Value) -> list[int] | None:
@@ -400,6 +553,241 @@ class _Walker:
                                  dim=mod.embedding_dim, lookups=1)
         reads = [b.values[idx_node.name]] if idx_node.name in b.values else []
         b.add(node.name, layer, reads, out, chan=len(out) - 1)
+
+
+class _UnsupportedError(Exception):
+    """A variant of an attention module that the expansion does not model."""
+
+
+@dataclass(frozen=True)
+class _AttnOutput:
+    """What a MultiheadAttention returns: the attention output and, for ``[1]``, the
+    attention weights (the softmax, [N, heads, Lq, Lk]) and how torch reduces them."""
+
+    output: Value
+    weights: Value
+    heads: int
+    average: bool
+    prefix: str
+
+
+def _join(prefix: str, name: str) -> str:
+    return f"{prefix}.{name}" if prefix else name
+
+
+class _Expand:
+    """hwsim layers of PyTorch's attention modules, from their parameters and input shapes.
+
+    Layers are named by module path (``<module>.q_proj``...; the root module's own parts have no
+    prefix). Dropout is left out (inference), and masks (``attn_mask``, key padding,
+    ``is_causal``) change no count: the unfused matmuls compute the full score matrix, as
+    ``F.multi_head_attention_forward`` does. The 1/sqrt(d) scaling of the scores is not a
+    layer (it folds into the query projection). LayerNorm parameters are not counted
+    (an Eltwise layer has none), as for an ``nn.LayerNorm`` anywhere else.
+    """
+
+    def __init__(self, torch: Any, b: GraphBuilder) -> None:
+        self.torch, self.nn, self.b = torch, torch.nn, b
+        self.key = ""
+
+    def module(self, key: str, prefix: str, mod: Any, method: str,
+               args: dict[str, Any]) -> Value | _AttnOutput:
+        """Expand ``mod`` called with the (bound) fx ``args``; ``key`` names the fx node."""
+        self.key = key
+        if method == "mha":
+            average = bool(args["need_weights"]) and bool(args["average_attn_weights"])
+            q, k, v = self.values(args, "query", "key", "value")
+            return self.mha(prefix, mod, q, k, v, average)
+        if method == "transformer":
+            src, tgt = self.values(args, "src", "tgt")
+            return self.transformer(prefix, mod, src, tgt)
+        names = ("src",) if method in ("encoder_layer", "encoder") else ("tgt", "memory")
+        out: Value = getattr(self, method)(prefix, mod, *self.values(args, *names))
+        return out
+
+    def values(self, args: dict[str, Any], *names: str) -> list[Value]:
+        """The activation values of the arguments ``names``."""
+        return [self.value(args.get(name), name) for name in names]
+
+    def value(self, arg: Any, name: str) -> Value:
+        v = self.b.values.get(arg.name) if hasattr(arg, "name") else None
+        if v is None or not v.shape:
+            raise _UnsupportedError(f"its '{name}' is not a tensor the import computes")
+        return v
+
+    # ---- building blocks -----------------------------------------------------------------------
+    def add(self, layer: Any, reads: list[Value], out: tuple[int, ...],
+            mask: np.ndarray | None = None, chan: int | None = None,
+            channelwise: bool = False) -> Value:
+        """``b.add`` under a value key of its own (the fx node, then the layer name)."""
+        return self.b.add(f"{self.key}/{layer.name}", layer, reads, out, mask, chan, channelwise)
+
+    def linear(self, name: str, mod: Any, x: Value, out: tuple[int, ...],
+               mask: np.ndarray | None = None, chan: int | None = None) -> Value:
+        """``mod`` (an nn.Linear) on ``x``; ``out`` is the full output shape."""
+        if not isinstance(mod, self.nn.Linear):
+            raise _UnsupportedError(f"'{name}' is a {type(mod).__name__}, not a Linear")
+        layer = Linear(name=self.b.unique(name), in_features=mod.in_features,
+                       out_features=mod.out_features,
+                       tokens=self.b.per_sample(x.shape) // mod.in_features,
+                       bias=mod.bias is not None)
+        return self.add(layer, [x], out, weight_mask(mod) if mask is None else mask, chan)
+
+    def norm(self, name: str, mod: Any, x: Value) -> Value:
+        if not isinstance(mod, self.nn.LayerNorm):
+            raise _UnsupportedError(f"'{name}' is a {type(mod).__name__}, not a LayerNorm")
+        layer = eltwise(self.b.unique(name), "layernorm", self.b.sample_shape(x.shape), 1)
+        return self.add(layer, [x], x.shape)
+
+    def residual(self, name: str, x: Value, y: Value) -> Value:
+        chan = x.chan if (x.chan, x.shape) == (y.chan, y.shape) else None
+        layer = eltwise(self.b.unique(name), "add", self.b.sample_shape(x.shape), 2)
+        return self.add(layer, [x, y], x.shape, chan=chan)
+
+    def activation(self, name: str, fn: Any, x: Value) -> Value:
+        """The FFN activation: relu or gelu (a function or a module), or sigmoid."""
+        nn, F = self.nn, self.nn.functional
+        kind: EltwiseKind
+        if fn is F.relu or isinstance(fn, nn.ReLU):
+            kind = "relu"
+        elif fn is F.gelu or isinstance(fn, nn.GELU):
+            kind = "gelu"
+        elif fn in (self.torch.sigmoid, F.sigmoid) or isinstance(fn, nn.Sigmoid):
+            kind = "sigmoid"
+        else:  # reported by ``finish`` (an error, or left out with a warning under 'skip')
+            what = getattr(fn, "__name__", type(fn).__name__)
+            self.b.unsupported.append(f"activation {what} of '{name}'")
+            return x
+        cw = x.chan is not None and x.shape[0] == self.b.batch
+        layer = eltwise(self.b.unique(name), kind, self.b.sample_shape(x.shape), 1)
+        return self.add(layer, [x], x.shape, chan=x.chan, channelwise=cw)
+
+    def feed_forward(self, prefix: str, mod: Any, x: Value) -> Value:
+        """linear1 -> activation -> linear2 (a layer's FFN block)."""
+        hidden = (*x.shape[:-1], mod.linear1.out_features)
+        h = self.linear(_join(prefix, "linear1"), mod.linear1, x, hidden, chan=len(hidden) - 1)
+        h = self.activation(_join(prefix, "activation"), mod.activation, h)
+        return self.linear(_join(prefix, "linear2"), mod.linear2, h,
+                           (*x.shape[:-1], mod.linear2.out_features), chan=len(x.shape) - 1)
+
+    def batch_and_length(self, x: Value, batch_first: bool, what: str) -> tuple[int, int]:
+        """(batch, sequence length) of an attention input ([N, L, E], [L, N, E] or [L, E])."""
+        if len(x.shape) == 2:
+            n, length = 1, x.shape[0]
+        elif len(x.shape) == 3:
+            n, length = (x.shape[0], x.shape[1]) if batch_first else (x.shape[1], x.shape[0])
+        else:
+            raise _UnsupportedError(f"{what} of shape {list(x.shape)} (needs 2 or 3 dimensions)")
+        if n != self.b.batch:
+            raise _UnsupportedError(f"its {what} has batch {n} but the workload's batch is "
+                                    f"{self.b.batch} (a sequence-first module after "
+                                    "batch-first ones?)")
+        return n, length
+
+    # ---- attention -----------------------------------------------------------------------------
+    def in_proj_masks(self, mod: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Masks of the q, k, v projections: row blocks of ``in_proj_weight`` (3E x E), or
+        the separate ``q/k/v_proj_weight`` when kdim or vdim differ from embed_dim."""
+        e = mod.embed_dim
+        if mod.in_proj_weight is not None:
+            full = param_mask(mod, "in_proj_weight")
+            return full[:e].copy(), full[e:2 * e].copy(), full[2 * e:].copy()
+        q, k, v = (param_mask(mod, f"{c}_proj_weight") for c in "qkv")
+        return q, k, v
+
+    def mha(self, prefix: str, mod: Any, q: Value, k: Value, v: Value,
+            average: bool = True) -> _AttnOutput:
+        """q/k/v projections, scores (Lq x d @ d x Lk per head), softmax, context
+        (Lq x Lk @ Lk x d per head) and the output projection.
+
+        The projections' outputs carry no channel axis: the heads split their features and
+        the score/context matmuls cannot drop a feature of one head, so structural removal
+        never shrinks a projection (its zero rows stay in its mask); their inputs, read by
+        plain linears, can still lose channels.
+        """
+        if mod.bias_k is not None or mod.add_zero_attn:
+            raise _UnsupportedError("add_bias_kv / add_zero_attn (an extra key) is not modelled")
+        e, h, d = mod.embed_dim, mod.num_heads, mod.head_dim
+        n, lq = self.batch_and_length(q, mod.batch_first, "query")
+        _, lk = self.batch_and_length(k, mod.batch_first, "key")
+        masks = self.in_proj_masks(mod)
+        bias = mod.in_proj_bias is not None
+        proj = []
+        for x, part, mask in zip((q, k, v), ("q_proj", "k_proj", "v_proj"), masks):
+            name = _join(prefix, part)
+            layer = Linear(name=self.b.unique(name), in_features=x.shape[-1], out_features=e,
+                           tokens=self.b.per_sample(x.shape) // x.shape[-1], bias=bias)
+            proj.append(self.add(layer, [x], (*x.shape[:-1], e), mask))
+        scores = Matmul(name=self.b.unique(_join(prefix, "scores")), m=lq, k=d, n=lk, count=h)
+        s = self.add(scores, [proj[0], proj[1]], (n, h, lq, lk))
+        soft = eltwise(self.b.unique(_join(prefix, "softmax")), "softmax", [h, lq, lk], 1)
+        w = self.add(soft, [s], (n, h, lq, lk))
+        context = Matmul(name=self.b.unique(_join(prefix, "context")), m=lq, k=lk, n=d, count=h)
+        c = self.add(context, [w, proj[2]], (n, h, lq, d))
+        out = (*q.shape[:-1], e)
+        o = self.linear(_join(prefix, "out_proj"), mod.out_proj, c, out, chan=len(out) - 1)
+        return _AttnOutput(o, w, h, average, prefix)
+
+    def self_attention(self, prefix: str, mod: Any, x: Value) -> Value:
+        return self.mha(prefix, mod, x, x, x).output
+
+    # ---- transformer layers and stacks ---------------------------------------------------------
+    def encoder_layer(self, prefix: str, mod: Any, x: Value) -> Value:
+        """Self-attention and FFN blocks, each with a residual add and a LayerNorm (before the
+        block with ``norm_first``, after the add without)."""
+        p = prefix
+        sa = _join(p, "self_attn")
+        if mod.norm_first:
+            x = self.residual(_join(p, "add1"), x, self.self_attention(
+                sa, mod.self_attn, self.norm(_join(p, "norm1"), mod.norm1, x)))
+            return self.residual(_join(p, "add2"), x, self.feed_forward(
+                p, mod, self.norm(_join(p, "norm2"), mod.norm2, x)))
+        x = self.norm(_join(p, "norm1"), mod.norm1, self.residual(
+            _join(p, "add1"), x, self.self_attention(sa, mod.self_attn, x)))
+        return self.norm(_join(p, "norm2"), mod.norm2, self.residual(
+            _join(p, "add2"), x, self.feed_forward(p, mod, x)))
+
+    def decoder_layer(self, prefix: str, mod: Any, x: Value, memory: Value) -> Value:
+        """Self-attention, cross-attention (keys and values from ``memory``) and FFN blocks,
+        each with a residual add and a LayerNorm, as in ``encoder_layer``."""
+        p = prefix
+        blocks = (
+            lambda y: self.self_attention(_join(p, "self_attn"), mod.self_attn, y),
+            lambda y: self.mha(_join(p, "multihead_attn"), mod.multihead_attn, y, memory,
+                               memory).output,
+            lambda y: self.feed_forward(p, mod, y),
+        )
+        norms = (mod.norm1, mod.norm2, mod.norm3)
+        for i, (block, norm) in enumerate(zip(blocks, norms), start=1):
+            if mod.norm_first:
+                x = self.residual(_join(p, f"add{i}"), x,
+                                  block(self.norm(_join(p, f"norm{i}"), norm, x)))
+            else:
+                x = self.norm(_join(p, f"norm{i}"), norm,
+                              self.residual(_join(p, f"add{i}"), x, block(x)))
+        return x
+
+    def stack(self, prefix: str, mod: Any, method: str, x: Value, *memory: Value) -> Value:
+        for i, layer in enumerate(mod.layers):
+            if _expander(self.nn, layer) != method:
+                raise _UnsupportedError(f"layer {i} is a {type(layer).__name__}")
+            x = getattr(self, method)(_join(prefix, f"layers.{i}"), layer, x, *memory)
+        if mod.norm is not None:
+            x = self.norm(_join(prefix, "norm"), mod.norm, x)
+        return x
+
+    def encoder(self, prefix: str, mod: Any, x: Value) -> Value:
+        return self.stack(prefix, mod, "encoder_layer", x)
+
+    def decoder(self, prefix: str, mod: Any, x: Value, memory: Value) -> Value:
+        return self.stack(prefix, mod, "decoder_layer", x, memory)
+
+    def transformer(self, prefix: str, mod: Any, src: Value, tgt: Value) -> Value:
+        for part, want in ((mod.encoder, "encoder"), (mod.decoder, "decoder")):
+            if _expander(self.nn, part) != want:
+                raise _UnsupportedError(f"its custom {want} {type(part).__name__}")
+        memory = self.encoder(_join(prefix, "encoder"), mod.encoder, src)
+        return self.decoder(_join(prefix, "decoder"), mod.decoder, tgt, memory)
 
 
 def _flat(x: Any) -> list[Any]:
