@@ -16,6 +16,9 @@ from pydantic import BaseModel, ValidationError
 from hwsim.errors import SpecError
 
 PathKey = tuple[str | int, ...]
+#: libyaml's safe loader when PyYAML was built with it (the same document, several times
+#: faster), else the pure-Python one.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass
@@ -75,8 +78,13 @@ def load_yaml(path: str | Path) -> tuple[Any, LineMap]:
 def parse_yaml(text: str, file: str = "<string>") -> tuple[Any, LineMap]:
     """Parse YAML text safely; return the data and a LineMap."""
     try:
-        data = yaml.safe_load(text)
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        # One parse (libyaml's when installed): the node tree gives the lines, then the data.
+        loader = _LOADER(text)
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
