@@ -17,7 +17,15 @@ from hwsim.evaluation import OBJECTIVES, compare, evaluate
 from hwsim.report import rows_csv, rows_json, rows_table
 from hwsim.sparsity.spec import parse_sparsity
 from hwsim.workload.io import load_workload
-from hwsim.workload.layers import Conv2d, EmbeddingBag, Layer, Linear, Matmul, Pool
+from hwsim.workload.layers import (
+    AllReduce,
+    Conv2d,
+    EmbeddingBag,
+    Layer,
+    Linear,
+    Matmul,
+    Pool,
+)
 
 
 def _write(text: str, out: str | None) -> None:
@@ -87,6 +95,18 @@ def cmd_list(args: argparse.Namespace) -> int:
                   f"{w.params() / 1e6:>10.2f} M params  batch {w.batch}")
         except HwsimError as exc:
             print(f"  {name:<22} (invalid: {exc})")
+    print("language models (models/, for hwsim llm):")
+    from hwsim.workload.llm import load_llm_config
+
+    for name in bundled_names("models"):
+        try:
+            c = load_llm_config(name)
+            experts = (f", {c.num_local_experts} experts ({c.num_experts_per_tok} per token)"
+                       if c.num_local_experts > 1 else "")
+            print(f"  {name:<22} {c.params() / 1e9:>7.2f} B params, {c.num_hidden_layers} "
+                  f"layers, {c.num_attention_heads}/{c.kv_heads} heads{experts}")
+        except HwsimError as exc:
+            print(f"  {name:<22} (invalid: {exc})")
     return 0
 
 
@@ -119,6 +139,8 @@ def _shape(layer: Layer) -> str:
         return f"{layer.num_tables} tables x{layer.dim}, {layer.lookups} lookups"
     if isinstance(layer, Pool):
         return f"{layer.kind} {layer.channels}x{layer.input_hw[0]}x{layer.input_hw[1]}"
+    if isinstance(layer, AllReduce):
+        return f"all-reduce {'x'.join(map(str, layer.shape))} over {layer.devices} devices"
     return f"{layer.kind} {'x'.join(map(str, layer.shape))}"
 
 
@@ -171,7 +193,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 #: Modules that add subcommands (each defines ``register(subparsers)``): sweeps, plots,
 #: importers. Kept out of this file so each capability stays in its own package.
-PLUGINS = ("hwsim.sweep.cli", "hwsim.plot.cli", "hwsim.importers.cli")
+PLUGINS = ("hwsim.sweep.cli", "hwsim.plot.cli", "hwsim.importers.cli", "hwsim.llm_cli",
+           "hwsim.validate_cli")
 
 
 def _register(module: str, sub: argparse._SubParsersAction) -> None:

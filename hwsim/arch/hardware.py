@@ -23,6 +23,7 @@ from hwsim.arch.energy import (
     wire_pj_per_bit_mm,
 )
 from hwsim.arch.fpga_resources import FpgaResources, design_resources
+from hwsim.arch.links import NCCL_RING, Protocol
 from hwsim.arch.silicon import component_silicon
 from hwsim.arch.spec import OPERANDS
 from hwsim.errors import SpecError
@@ -45,6 +46,16 @@ class Level:
     port_bytes_per_s: float | None  # read + write port bandwidth; None: never the bottleneck
     read_pj_per_byte: float
     write_pj_per_byte: float
+
+
+@dataclass(frozen=True)
+class Link:
+    """A device-to-device link: all-reduce bus bandwidth (bytes/s), pJ per byte sent, and the
+    collective protocols with their latencies (hwsim.arch.links)."""
+
+    bytes_per_s: float
+    pj_per_byte: float
+    protocols: tuple[Protocol, ...]
 
 
 @dataclass(frozen=True)
@@ -87,6 +98,7 @@ class Hardware:
     area_mm2: dict[str, float]  # placed area by component (ASIC) or the die (GPU); {} for FPGA
     leakage_w: float  # chip leakage from the components (0 where not modelled)
     resources: FpgaResources | None  # FPGA blocks used and available on the declared device
+    link: Link | None = None  # device-to-device link for tensor parallelism
 
     def level_of(self, operand: str) -> Level:
         """The global buffer that holds ``operand``."""
@@ -176,7 +188,7 @@ def resolve(arch: ArchSpec) -> Hardware:
         compute=comp,
         sparsity=arch.sparsity,
         precisions=tuple(arch.precisions),
-        dram_bytes_per_s=arch.dram.bandwidth_gbps * 1e9,
+        dram_bytes_per_s=arch.dram.bandwidth_gbps * 1e9 * arch.dram.achievable_fraction,
         dram_pj_per_byte=8.0 * arch.dram.energy_pj_per_bit,
         burst_bytes=arch.dram.burst_bytes,
         levels=tuple(levels),
@@ -194,4 +206,12 @@ def resolve(arch: ArchSpec) -> Hardware:
         area_mm2=area,
         leakage_w=leakage,
         resources=resources,
+        link=_link(arch),
     )
+
+
+def _link(arch: ArchSpec) -> Link | None:
+    if arch.link is None:
+        return None
+    lk = arch.link
+    return Link(lk.bandwidth_gbps * 1e9, 8.0 * lk.energy_pj_per_bit, NCCL_RING[lk.kind])

@@ -32,16 +32,21 @@ OPERANDS: tuple[str, ...] = ("weights", "inputs", "outputs")
 Kind = Literal["fpga", "systolic", "scratchpad", "tensor_core"]
 
 __all__ = ["OPERANDS", "ArchSpec", "BufferSpec", "ComputeSpec", "DramSpec", "FpgaCompute",
-           "InterconnectSpec", "ScratchpadCompute", "SparsitySupport", "SystolicCompute",
-           "TensorCoreCompute"]
+           "InterconnectSpec", "LinkSpec", "ScratchpadCompute", "SparsitySupport",
+           "SystolicCompute", "TensorCoreCompute"]
 
 
 class DramSpec(_Strict):
     """Off-chip memory: bandwidth, access granularity, energy and static power."""
 
     technology: str = Field("DDR3", description="free text, e.g. DDR4-2400 x64")
-    bandwidth_gbps: float = Field(gt=0, description="sustained bandwidth, GB/s (1e9 B/s)")
+    bandwidth_gbps: float = Field(gt=0, description="peak (interface) bandwidth, GB/s (1e9 B/s)")
+    achievable_fraction: float = Field(
+        1.0, gt=0, le=1, description="share of the peak that streaming kernels sustain "
+        "(measured copy bandwidth / peak); the model moves bytes at peak x this fraction")
     burst_bytes: int = Field(64, gt=0, description="smallest transfer, bytes (DDR4 BL8 x64: 64)")
+    capacity_gib: float | None = Field(None, gt=0, description="memory size, GiB (what fits: "
+                                       "weights and KV cache of a language model)")
     energy_pj_per_bit: float = Field(gt=0, description="access energy incl. I/O, pJ per bit")
     static_power_w: float = Field(0.0, ge=0, description="background/refresh power, W")
     source: str = ""
@@ -75,6 +80,18 @@ class InterconnectSpec(_Strict):
     edges: list[tuple[int, int]] | None = Field(
         None, description="explicit PE graph for topology 'graph' (PE ids row-major)"
     )
+    source: str = ""
+
+
+class LinkSpec(_Strict):
+    """The device-to-device link that tensor parallelism all-reduces over (NVLink, PCIe)."""
+
+    technology: str = Field("", description="free text, e.g. NVLink 3 (12 links)")
+    kind: Literal["nvlink", "pcie"] = Field(
+        "nvlink", description="selects the collective latency model (hwsim.arch.links)")
+    bandwidth_gbps: float = Field(gt=0, description="all-reduce bus bandwidth a ring reaches "
+                                  "per device, GB/s (nccl-tests busbw at large messages)")
+    energy_pj_per_bit: float = Field(gt=0, description="transfer energy, pJ per bit")
     source: str = ""
 
 
@@ -132,6 +149,10 @@ class ArchSpec(_Strict):
         "(hwsim.arch.silicon) where the kind has a component model, else 0")
     sparsity: SparsitySupport = SparsitySupport()
     energy: EnergyOverrides = EnergyOverrides()
+    attention: Literal["unfused", "fused"] = Field(
+        "unfused", description="attention kernels this platform runs: unfused (score matrix "
+        "through DRAM) or fused (FlashAttention-like: scores stay on chip)")
+    link: LinkSpec | None = Field(None, description="device-to-device link (tensor parallelism)")
     sources: dict[str, str] = Field(default_factory=dict)
 
     @model_validator(mode="after")

@@ -3,11 +3,14 @@ into a Report."""
 
 from __future__ import annotations
 
+from typing import Literal
+
 from hwsim.arch.spec import ArchSpec
 from hwsim.errors import HwsimError, InfeasibleHardwareError
 from hwsim.evaluation.channel_pruning import prune_channels
 from hwsim.evaluation.layer_sparsity import layer_profile, resolve_spec
 from hwsim.model.accounting import OBJECTIVES
+from hwsim.model.collective import allreduce_cost
 from hwsim.model.cost import LayerCost
 from hwsim.model.loopnest import lower
 from hwsim.model.targets import TARGETS
@@ -15,10 +18,13 @@ from hwsim.model.vector import vector_layer_cost
 from hwsim.precision import Precision
 from hwsim.report.run import LayerResult, Report, build_report, check_finite
 from hwsim.sparsity.spec import Channel, Nested, Pattern
+from hwsim.workload.fusion import fuse_attention, unfuse_attention
 from hwsim.workload.graph import Workload
-from hwsim.workload.layers import Layer
+from hwsim.workload.layers import AllReduce, Layer
 
-__all__ = ["OBJECTIVES", "evaluate", "layer_precision"]
+__all__ = ["OBJECTIVES", "AttentionPolicy", "evaluate", "layer_precision"]
+
+AttentionPolicy = Literal["arch", "fused", "unfused"]
 
 
 def layer_precision(layer: Layer, workload: Workload, arch: ArchSpec) -> Precision:
@@ -39,11 +45,14 @@ def evaluate(
     batch: int | None = None,
     sparsity: Pattern | None = None,
     level: int = 0,
+    attention: AttentionPolicy = "arch",
 ) -> Report:
     """Latency, energy and their breakdown for every layer of ``workload`` on ``arch``.
 
-    ``sparsity`` overrides every layer's own pattern; channel patterns shrink the layers
-    first; ``level`` picks the level of a nested pattern (0 = densest).
+    ``sparsity`` overrides every layer's own pattern (of prunable layers); channel patterns
+    shrink the layers first; ``level`` picks the level of a nested pattern (0 = densest).
+    ``attention``: 'arch' fuses the attention chains where the arch declares fused attention
+    kernels and leaves the workload as written elsewhere; 'fused' or 'unfused' force it.
     """
     if objective not in OBJECTIVES:
         raise HwsimError(f"unknown objective '{objective}', expected one of {OBJECTIVES}")
@@ -54,6 +63,12 @@ def evaluate(
     if isinstance(sparsity, Nested) and not 0 <= level < len(sparsity.levels):
         raise HwsimError(f"level {level} does not exist: the nested pattern has levels "
                          f"0..{len(sparsity.levels) - 1}")
+    if attention not in ("arch", "fused", "unfused"):
+        raise HwsimError(f"attention must be arch, fused or unfused, got '{attention}'")
+    if attention == "fused" or (attention == "arch" and arch.attention == "fused"):
+        workload = fuse_attention(workload)
+    elif attention == "unfused":
+        workload = unfuse_attention(workload)
     hw = arch.hw
     target = TARGETS[hw.kind]
     top = sparsity.level(level) if isinstance(sparsity, Nested) else sparsity
@@ -78,6 +93,8 @@ def evaluate(
                 except InfeasibleHardwareError as exc:
                     raise InfeasibleHardwareError(f"layer '{layer.name}': {exc}") from None
             cost = cache[key]
+        elif isinstance(layer, AllReduce):
+            cost = allreduce_cost(layer, workload.batch, precision, hw)
         else:
             cost = vector_layer_cost(layer, workload.batch, precision, hw)
         rows.append(LayerResult.from_cost(layer, precision, cost, hw.clock_hz, label))

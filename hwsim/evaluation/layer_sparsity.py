@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import fnmatch
+from collections.abc import Mapping
+
 import numpy as np
 
 from hwsim.errors import HwsimError
 from hwsim.model.loopnest import LoopNest
 from hwsim.sparsity.profile import SparsityProfile
 from hwsim.sparsity.spec import Channel, Dense, Nested, Pattern
+from hwsim.workload.graph import Workload
 from hwsim.workload.layers import Conv2d, Layer, Linear
 
 
@@ -22,11 +26,15 @@ def weight_matrix_shape(layer: Layer) -> tuple[int, int, int] | None:
 
 
 def resolve_spec(layer: Layer, override: Pattern | None, level: int = 0) -> Pattern | None:
-    """The pattern that applies to ``layer``: the override (for layers with weights, and for
-    activation sparsity of any MAC layer), else the layer's own; nested specs give ``level``."""
+    """The pattern that applies to ``layer``: the override (for prunable layers with weights,
+    and for activation sparsity of any MAC layer), else the layer's own; nested specs give
+    ``level``."""
     spec = layer.sparsity
     if override is not None:
-        spec = override if weight_matrix_shape(layer) is not None else _act_only(override)
+        if weight_matrix_shape(layer) is not None and layer.prunable:
+            spec = override
+        else:
+            spec = _act_only(override)
     if isinstance(spec, Nested):
         spec = spec.level(min(level, len(spec.levels) - 1))
     return spec
@@ -66,3 +74,24 @@ def _torch_shape(layer: Layer) -> str:
     if isinstance(layer, Linear):
         return f"[{layer.out_features}, {layer.in_features}]"
     return "?"
+
+
+def apply_layer_sparsity(workload: Workload, rules: Mapping[str, Pattern],
+                         where: str = "layer sparsity") -> Workload:
+    """``workload`` with each layer's own pattern set by the first rule whose glob matches its
+    name (``layers.*.mlp.*``, fnmatch syntax), in rule order; a rule that matches no layer
+    with weights is refused (a misspelt name would otherwise change nothing)."""
+    used = dict.fromkeys(rules, False)
+    layers = []
+    for layer in workload.layers:
+        for glob, pattern in rules.items():
+            if weight_matrix_shape(layer) is not None and fnmatch.fnmatchcase(layer.name, glob):
+                layer = layer.model_copy(update={"sparsity": pattern})
+                used[glob] = True
+                break
+        layers.append(layer)
+    unused = [g for g, hit in used.items() if not hit]
+    if unused:
+        raise HwsimError(f"{where}: no layer with weights of '{workload.name}' matches "
+                         f"{', '.join(repr(g) for g in unused)}")
+    return workload.with_layers(layers)

@@ -9,6 +9,7 @@ Latency: when transfers overlap compute (every global buffer double-buffered, or
 warps), the slowest of compute, DRAM and each buffer port sets the pace, and the transfers that
 cannot overlap (first tiles in, last tile out) are added. Otherwise DRAM time adds to the slower
 of compute and the ports. A fixed start-up (a kernel launch) is added either way.
+A device-to-device collective (tensor parallelism) is a time term of its own.
 Energy: counts x per-access energies, plus static power x latency; the components add up to
 the total by construction.
 """
@@ -49,11 +50,13 @@ class Counts:
     hop_bits: Num = 0.0  # bit-hops on the array interconnect
     exposed_bytes: Num = 0.0  # DRAM transfers that cannot overlap compute
     fixed_s: float = 0.0  # start-up that nothing hides (kernel launch)
+    link_bytes: Num = 0.0  # bytes each device sends over its device-to-device link
+    link_steps: Num = 0.0  # sequential message steps on that link (each pays its latency)
 
 
 def time_terms(hw: Hardware, c: Counts) -> dict[str, Num]:
-    """Seconds each resource needs: 'compute', 'dram', every port-limited global buffer, and
-    'launch' (the fixed start-up) where there is one."""
+    """Seconds each resource needs: 'compute', 'dram', every port-limited global buffer,
+    'link' (device-to-device transfers) and 'launch' (the fixed start-up) where there are."""
     terms: dict[str, Num] = {
         "compute": c.compute_cycles / hw.clock_hz,
         "dram": transfer_time_s(c.dram_bytes, hw),
@@ -62,9 +65,26 @@ def time_terms(hw: Hardware, c: Counts) -> dict[str, Num]:
         if lv.port_bytes_per_s is not None and _touches(c, lv.name):
             moved = c.buffer_read_bytes.get(lv.name, 0.0) + c.buffer_write_bytes.get(lv.name, 0.0)
             terms[lv.name] = moved / lv.port_bytes_per_s
+    if hw.link is not None and _positive(c.link_bytes, c.link_steps):
+        # The collective library's fastest protocol for this message (hwsim.arch.links).
+        terms["link"] = _smallest([
+            pr.base_s + c.link_steps * pr.step_s
+            + c.link_bytes / (hw.link.bytes_per_s * pr.bandwidth_share)
+            for pr in hw.link.protocols])
     if c.fixed_s > 0:
         terms["launch"] = c.fixed_s
     return terms
+
+
+def _smallest(values: list[Num]) -> Num:
+    out = values[0]
+    for v in values[1:]:
+        out = -_larger(-out, -v)
+    return out
+
+
+def _positive(*counts: Num) -> bool:
+    return any(bool(np.any(np.asarray(x) > 0)) for x in counts)
 
 
 def _touches(c: Counts, level: str) -> bool:
@@ -115,14 +135,17 @@ def energy_breakdown_j(hw: Hardware, c: Counts, latency: Num) -> dict[str, Num]:
     e["interconnect"] = hop_energy_j(c.hop_bits, hw)
     e["dram"] = access_energy_j(c.dram_bytes - c.dram_meta_bytes, hw)
     e["metadata"] = access_energy_j(c.dram_meta_bytes, hw)
+    if hw.link is not None:
+        e["link"] = c.link_bytes * hw.link.pj_per_byte * 1e-12
     e["static"] = hw.static_w * latency
     return e
 
 
 def energy_keys(hw: Hardware) -> list[str]:
     """Energy components reported for ``hw``, in a stable order."""
+    link = ["link"] if hw.link is not None else []
     return ["mac", "alu", "register_file", *(lv.name for lv in hw.levels), "interconnect",
-            "dram", "metadata", "static"]
+            "dram", "metadata", *link, "static"]
 
 
 def score(objective: str, latency: Num, energy: Num) -> Num:

@@ -3,13 +3,14 @@
     for g in G, n in N, k in K, c in C, p in P, q in Q, r in R, s in S:
         O[g,n,k,p,q] += W[g,k,c,r,s] * I[g,n,c, p*sh + r*dh, q*sw + s*dw]
 
-Conv: G groups, K/C per group. Linear: N = batch * tokens rows. Matmul (A @ B per product):
+Conv: G groups, K/C per group. Linear: N = batch * tokens rows (a mixture of experts: G =
+experts the batch touches, N = rows each of them gets). Matmul (A @ B per product):
 G = batch * count, N = m, C = k, K = n; the "weights" operand is then the activation B.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from hwsim.precision import Precision, bytes_per_element, psum_bytes
 from hwsim.workload.layers import Conv2d, Layer, Linear, Matmul
@@ -42,6 +43,7 @@ class LoopNest:
     dilation: tuple[int, int] = (1, 1)
     precision: Precision = "int8"
     weights_are_activations: bool = False
+    on_chip: frozenset[str] = frozenset()  # operands a declared fusion keeps off DRAM
 
     @property
     def dims(self) -> dict[str, int]:
@@ -66,6 +68,13 @@ class LoopNest:
 
 def lower(layer: Layer, batch: int, precision: Precision) -> LoopNest | None:
     """The loop nest of a MAC layer, or None for layers without MACs (pool, eltwise, ...)."""
+    nest = _lower(layer, batch, precision)
+    if nest is not None and layer.on_chip:
+        return replace(nest, on_chip=frozenset(layer.on_chip))
+    return nest
+
+
+def _lower(layer: Layer, batch: int, precision: Precision) -> LoopNest | None:
     if isinstance(layer, Conv2d):
         p, q = layer.output_hw
         return LoopNest(
@@ -84,8 +93,9 @@ def lower(layer: Layer, batch: int, precision: Precision) -> LoopNest | None:
             precision=precision,
         )
     if isinstance(layer, Linear):
+        groups, rows = layer.expert_groups(batch)  # (1, batch x tokens) without experts
         return LoopNest(
-            G=1, N=batch * layer.tokens, K=layer.out_features, C=layer.in_features,
+            G=groups, N=rows, K=layer.out_features, C=layer.in_features,
             P=1, Q=1, R=1, S=1, H=1, W=1, precision=precision,
         )
     if isinstance(layer, Matmul):

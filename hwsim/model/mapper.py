@@ -135,7 +135,11 @@ def tile_table(nest: LoopNest, granule: tuple[tuple[str, int], ...], buffers: Bu
             + ", ".join(f"{name}={cap / 1024:g} KiB" for name, _, cap, _ in buffers)
         )
     overlap = all(double for *_, double in buffers)
-    exposed_all = tile_w + tile_i + tile_o * eb / pb
+    # Operands a declared fusion keeps on chip occupy their buffer but never move to or from
+    # DRAM (their producer or consumer works on the same tile).
+    off = {op: 0.0 if op in nest.on_chip else 1.0 for op in OPERANDS}
+    exposed_all = (tile_w * off["weights"] + tile_i * off["inputs"]
+                   + tile_o * eb / pb * off["outputs"])
     exposed = float(exposed_all[feasible].min()) if overlap else 0.0
     # Only feasible candidates go further.
     tn, tk, tc, tp, tq, hin, win = (a[feasible] for a in (tn, tk, tc, tp, tq, hin, win))
@@ -148,7 +152,7 @@ def tile_table(nest: LoopNest, granule: tuple[tuple[str, int], ...], buffers: Bu
     w_once = G * K * C * R * S * eb * size_w
     i_once = G * N * C * rows_total * cols_total * eb * size_i
     o_once = G * N * K * P * Q * eb
-    spill = 2.0 * (trips["C"] - 1.0) * G * N * K * P * Q * pb
+    spill = 2.0 * (trips["C"] - 1.0) * G * N * K * P * Q * pb * off["outputs"]
     x_trips = trips["N"] * trips["P"] * trips["Q"]
 
     # Contiguous runs (layouts KCRS and NCHW) decide burst efficiency.
@@ -168,6 +172,7 @@ def tile_table(nest: LoopNest, granule: tuple[tuple[str, int], ...], buffers: Bu
         np.stack([w_once * ones, i_once * trips["K"], o_once + spill]),  # weight stationary
         np.stack([w_once * x_trips, i_once * ones, o_once + spill]),  # input stationary
     ])  # (order, operand, candidate)
+    useful = useful * np.array([off[op] for op in OPERANDS])[None, :, None]
     moved = useful / effs[None]
     for a in (useful, moved, spill, tile_bytes):
         a.flags.writeable = False  # shared through the cache

@@ -1,9 +1,9 @@
 """Layers without MACs: pooling, element-wise ops, embedding-bag gathers.
 
 They run on a vector unit of ``arch.vector_lanes`` lanes (one element-op per lane per cycle),
-read their inputs from DRAM and write their outputs back (layer-by-layer execution, no fusion),
-so they are usually memory-bound. Embedding rows are gathered: each lookup is a separate run of
-dim x bytes, rounded up to DRAM bursts.
+read their inputs from DRAM and write their outputs back (layer-by-layer execution, unless a
+declared fusion keeps an operand on chip), so they are usually memory-bound. Embedding rows are
+gathered: each lookup is a separate run of dim x bytes, rounded up to DRAM bursts.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from hwsim.model.cost import LayerCost, layer_cost
 from hwsim.model.dram import burst_efficiency
 from hwsim.model.num import Num
 from hwsim.precision import bytes_per_element
-from hwsim.workload.layers import EmbeddingBag, Layer
+from hwsim.workload.layers import Eltwise, EmbeddingBag, Layer
 
 INDEX_BYTES = 4  # int32 lookup indices (PyTorch EmbeddingBag default is int64; DLRM uses int32)
 
@@ -24,6 +24,12 @@ INDEX_BYTES = 4  # int32 lookup indices (PyTorch EmbeddingBag default is int64; 
 def vector_layer_cost(layer: Layer, batch: int, precision: str, hw: Hardware) -> LayerCost:
     """Latency and energy of a pooling / element-wise / embedding layer."""
     eb = bytes_per_element(precision)
+    if isinstance(layer, Eltwise) and layer.kind == "slice":
+        # A view of part of its input (q, k, v of a merged projection; the last token): no
+        # data moves and no kernel runs.
+        return layer_cost(hw, Counts(precision=precision, compute_cycles=0.0,
+                                     overlap=hw.overlap), macs=0.0, utilization=0.0,
+                          note="view")
     ops = float(layer.vector_ops() * batch)
     out_b = layer.output_elements() * batch * eb
     if isinstance(layer, EmbeddingBag):
@@ -37,6 +43,11 @@ def vector_layer_cost(layer: Layer, batch: int, precision: str, hw: Hardware) ->
         in_b = layer.input_elements() * batch * eb
         in_moved = in_b
         elems = layer.input_elements() * batch
+    # Operands a declared fusion keeps on chip (FlashAttention's softmax) skip DRAM; such a
+    # layer runs inside its producer's kernel and pays no launch of its own.
+    in_moved *= "inputs" not in layer.on_chip
+    out_moved = out_b * ("outputs" not in layer.on_chip)
+    fused = "inputs" in layer.on_chip
     # Inputs and outputs are each written into and read out of their buffer once.
     reads: dict[str, Num] = {}
     for name, nbytes in ((hw.level_of("inputs").name, in_b), (hw.level_of("outputs").name, out_b)):
@@ -44,14 +55,15 @@ def vector_layer_cost(layer: Layer, batch: int, precision: str, hw: Hardware) ->
     counts = Counts(
         precision=precision,
         compute_cycles=float(math.ceil(max(ops, elems) / hw.vector_lanes)),
-        dram_bytes=in_moved + out_b,
+        dram_bytes=in_moved + out_moved,
         buffer_read_bytes=reads,
         buffer_write_bytes=dict(reads),
         alu_ops=ops,
         # One DRAM burst in and one out cannot overlap with the streaming; a GPU also pays the
         # kernel launch, whatever overlaps.
-        exposed_bytes=2.0 * hw.burst_bytes,
+        exposed_bytes=hw.burst_bytes * (("inputs" not in layer.on_chip)
+                                        + ("outputs" not in layer.on_chip)),
         overlap=hw.overlap,
-        fixed_s=hw.launch_s,
+        fixed_s=0.0 if fused else hw.launch_s,
     )
     return layer_cost(hw, counts, macs=0.0, utilization=0.0)

@@ -13,6 +13,7 @@ for the zero fraction of input activations (e.g. after ReLU).
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from pydantic import Field, TypeAdapter, ValidationError
@@ -49,7 +50,12 @@ _ALIASES = {"n:m": "nm", "kofn": "nm", "gather_scatter": "gs", "shfl_bw": "shuff
 
 
 def parse_sparsity(text: str) -> Pattern:
-    """Parse the CLI form ``PATTERN[:key=value,...]`` into a pattern spec."""
+    """Parse the CLI form ``PATTERN[:key=value,...]`` into a pattern spec; ``N:M`` (``2:4``,
+    optionally ``2:4:act=0.5``) is short for ``nm:n=N,m=M``."""
+    short = re.fullmatch(r"\s*(\d+):(\d+)(?::(.*))?", text)
+    if short:
+        n, m, more = short.groups()
+        return parse_sparsity(f"nm:n={n},m={m}" + (f",{more}" if more else ""))
     name, _, rest = text.strip().partition(":")
     name = _ALIASES.get(name.strip().lower(), name.strip().lower())
     if name not in PATTERNS:

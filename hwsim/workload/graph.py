@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import networkx as nx
 import numpy as np
 
-from hwsim.workload.layers import Eltwise, EmbeddingBag, Layer, Matmul
+from hwsim.workload.layers import Eltwise, EmbeddingBag, Layer, Linear, Matmul
 
 INPUT = "input"  # reserved name of the network's input in ``inputs:`` lists
 
@@ -85,8 +85,10 @@ def _expected_input_sizes(layer: Layer) -> list[int] | None:
         return [layer.count * layer.m * layer.k, layer.count * layer.k * layer.n]
     if isinstance(layer, EmbeddingBag):
         return None
+    if isinstance(layer, Linear) and layer.experts > 1:
+        return None  # the router's dispatch sends each token to experts_per_token experts
     if isinstance(layer, Eltwise):
-        if layer.kind in ("concat", "interaction", "pad"):
+        if layer.kind in ("concat", "interaction", "pad", "slice"):
             return None
         return [layer.elements] * layer.n_operands
     return [layer.input_elements()]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from abc import abstractmethod
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -18,8 +18,11 @@ from hwsim.sparsity.spec import Pattern
 Pair = tuple[int, int]
 PoolKind = Literal["max", "avg"]
 EltwiseKind = Literal[
-    "add", "mul", "relu", "sigmoid", "gelu", "softmax", "layernorm", "concat", "interaction", "pad"
+    "add", "mul", "relu", "sigmoid", "gelu", "silu", "softmax", "layernorm", "rmsnorm", "rope",
+    "concat", "interaction", "pad", "slice",
 ]
+#: Operands of a layer in loop-nest terms: for a matmul A @ B, "inputs" is A and "weights" B.
+Operand = Literal["inputs", "weights", "outputs"]
 
 
 def _pair(v: object) -> object:
@@ -39,6 +42,31 @@ class _LayerBase(BaseModel):
     sparsity: Pattern | None = Field(
         None, description="weight/activation sparsity of this layer (see hwsim.sparsity.spec)"
     )
+    prunable: bool = Field(
+        True, description="a run-wide sparsity pattern prunes this layer's weights; false for "
+        "layers pruning methods leave dense (embeddings, LM heads, MoE routers)"
+    )
+    on_chip: list[Operand] = Field(
+        default_factory=list,
+        description="operands that stay on chip (a declared fusion with the neighbouring layer: "
+        "neither read from nor written to DRAM); for a matmul A @ B, inputs = A, weights = B",
+    )
+
+    #: Whether the op has a weights operand (a MAC layer) that ``on_chip`` may name.
+    _mac_op: ClassVar[bool] = False
+
+    @field_validator("on_chip")
+    @classmethod
+    def _unique_operands(cls, v: list[str]) -> list[str]:
+        if len(set(v)) != len(v):
+            raise ValueError(f"on_chip lists an operand twice: {v}")
+        return v
+
+    @model_validator(mode="after")
+    def _weights_on_chip(self) -> _LayerBase:
+        if "weights" in self.on_chip and not self._mac_op:
+            raise ValueError("on_chip: this op has no weights operand (only inputs, outputs)")
+        return self
 
     # Overridden by each op.
     def macs(self) -> int:
@@ -66,6 +94,7 @@ class Conv2d(_LayerBase):
     """2-D convolution (NCHW); groups=in_channels=out_channels makes it depthwise."""
 
     op: Literal["conv2d"] = "conv2d"
+    _mac_op: ClassVar[bool] = True
     in_channels: int = Field(gt=0)
     out_channels: int = Field(gt=0)
     kernel: Pair
@@ -123,25 +152,55 @@ class Conv2d(_LayerBase):
 
 
 class Linear(_LayerBase):
-    """Fully connected layer applied to ``tokens`` rows per sample (1 for a CNN classifier)."""
+    """Fully connected layer applied to ``tokens`` rows per sample (1 for a CNN classifier).
+
+    With ``experts`` > 1 it is a mixture-of-experts layer: ``experts`` weight matrices of the
+    same shape, each token routed to ``experts_per_token`` of them (MACs per sample count the
+    routed tokens; which experts a batch touches is decided when the layer is lowered).
+    """
 
     op: Literal["linear"] = "linear"
+    _mac_op: ClassVar[bool] = True
     in_features: int = Field(gt=0)
     out_features: int = Field(gt=0)
     tokens: int = Field(1, gt=0)
     bias: bool = True
+    experts: int = Field(1, gt=0, description="weight matrices (mixture of experts)")
+    experts_per_token: int = Field(1, gt=0, description="experts each token is routed to")
+
+    @model_validator(mode="after")
+    def _check_experts(self) -> Linear:
+        if self.experts_per_token > self.experts:
+            raise ValueError(f"experts_per_token={self.experts_per_token} exceeds "
+                             f"experts={self.experts}")
+        return self
 
     def macs(self) -> int:
-        return self.tokens * self.in_features * self.out_features
+        return self.tokens * self.experts_per_token * self.in_features * self.out_features
+
+    def expert_groups(self, batch: int) -> tuple[int, int]:
+        """(experts the batch touches, token rows each of them multiplies) for ``batch``
+        samples. Routing is taken as uniform and independent per token, as load-balancing
+        losses aim for (Fedus et al., JMLR 2022): an expert is missed by one token with
+        probability 1 - k/E, so E (1 - (1 - k/E)^T) experts are touched by T tokens, rounded
+        to the nearest whole expert; their rows are the routed ones shared out evenly."""
+        routed = batch * self.tokens
+        if self.experts == 1:
+            return 1, routed
+        e, k = self.experts, self.experts_per_token
+        touched = e * (1.0 - (1.0 - k / e) ** routed)
+        groups = min(e, max(k, math.floor(touched + 0.5)))
+        return groups, math.ceil(routed * k / groups)
 
     def params(self) -> int:
-        return self.in_features * self.out_features + (self.out_features if self.bias else 0)
+        per = self.in_features * self.out_features + (self.out_features if self.bias else 0)
+        return self.experts * per
 
     def input_elements(self) -> int:
-        return self.tokens * self.in_features
+        return self.tokens * self.experts_per_token * self.in_features
 
     def output_elements(self) -> int:
-        return self.tokens * self.out_features
+        return self.tokens * self.experts_per_token * self.out_features
 
 
 class Matmul(_LayerBase):
@@ -149,6 +208,7 @@ class Matmul(_LayerBase):
     (attention scores Q K^T and context A V). ``inputs`` are [left, right]."""
 
     op: Literal["matmul"] = "matmul"
+    _mac_op: ClassVar[bool] = True
     m: int = Field(gt=0)
     k: int = Field(gt=0)
     n: int = Field(gt=0)
@@ -172,6 +232,8 @@ class EmbeddingBag(_LayerBase):
     rows: int | list[int] = Field(description="rows per table (one value or one per table)")
     dim: int = Field(gt=0)
     lookups: int = Field(1, gt=0, description="rows gathered and summed per table per sample")
+    pooled: bool = Field(True, description="sum the rows of a table (DLRM); false: each lookup "
+                         "is its own output row (token embeddings)")
 
     @model_validator(mode="after")
     def _check(self) -> EmbeddingBag:
@@ -201,9 +263,11 @@ class EmbeddingBag(_LayerBase):
         return self.num_tables * self.lookups  # the indices
 
     def output_elements(self) -> int:
-        return self.num_tables * self.dim
+        return self.num_tables * self.dim * (1 if self.pooled else self.lookups)
 
     def vector_ops(self) -> int:
+        if not self.pooled:
+            return 0
         return self.num_tables * max(self.lookups - 1, 0) * self.dim  # pooling adds
 
 
@@ -264,11 +328,15 @@ ELTWISE_OPS_PER_ELEMENT: dict[str, int] = {
     "relu": 1,
     "sigmoid": 4,
     "gelu": 8,
+    "silu": 5,  # x * sigmoid(x)
     "softmax": 5,
     "layernorm": 7,
+    "rmsnorm": 4,  # square, sum, rsqrt, scale (Zhang & Sennrich, NeurIPS 2019)
+    "rope": 3,  # rotary position embedding: two multiplies and an add per element (Su et al.)
     "concat": 0,
     "interaction": 2,
     "pad": 0,
+    "slice": 0,  # a view of part of its input (the last token before an LM head): no copy
 }
 
 
@@ -310,6 +378,39 @@ class Eltwise(_LayerBase):
         return self.elements * ELTWISE_OPS_PER_ELEMENT[self.kind] * max(self.n_operands - 1, 1)
 
 
+class AllReduce(_LayerBase):
+    """Sum of a tensor of ``shape`` per sample across ``devices`` devices, each ending with
+    the total (the collective after a tensor-parallel layer): ring algorithm over the arch's
+    ``link``."""
+
+    op: Literal["allreduce"] = "allreduce"
+    shape: list[int] = Field(min_length=1)
+    devices: int = Field(ge=2, description="devices taking part (tensor-parallel degree)")
+
+    @field_validator("shape")
+    @classmethod
+    def _positive(cls, v: list[int]) -> list[int]:
+        if min(v) <= 0:
+            raise ValueError("shape entries must be positive")
+        return v
+
+    @property
+    def elements(self) -> int:
+        return math.prod(self.shape)
+
+    def input_elements(self) -> int:
+        return self.elements
+
+    def output_elements(self) -> int:
+        return self.elements
+
+    def vector_ops(self) -> int:
+        # Reduce-scatter adds the devices - 1 incoming partial chunks, 1/devices of the tensor
+        # per step.
+        return self.elements * (self.devices - 1) // self.devices
+
+
 Layer = Annotated[
-    Conv2d | Linear | Matmul | EmbeddingBag | Pool | Eltwise, Field(discriminator="op")
+    Conv2d | Linear | Matmul | EmbeddingBag | Pool | Eltwise | AllReduce,
+    Field(discriminator="op"),
 ]

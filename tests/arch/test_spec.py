@@ -33,7 +33,8 @@ def test_bundled_arch_loads(name):
     hw = arch.hw  # resolved once, at load
     for p in arch.precisions:
         assert hw.mac_pj[p] > 0 and hw.alu_pj[p] > 0
-    assert hw.dram_bytes_per_s == pytest.approx(arch.dram.bandwidth_gbps * 1e9)
+    assert hw.dram_bytes_per_s == pytest.approx(arch.dram.bandwidth_gbps * 1e9
+                                                * arch.dram.achievable_fraction)
     assert hw.dram_pj_per_byte == pytest.approx(8 * arch.dram.energy_pj_per_bit)
     assert all(lv.read_pj_per_byte > 0 and lv.capacity_bytes > 0 for lv in hw.levels)
     assert {op: hw.level_of(op).name for op in ("weights", "inputs", "outputs")}

@@ -74,8 +74,12 @@ def test_bigger_buffers_never_cost_more_energy(layer, base, cap, factor):
     # Buffer access energy itself grows with capacity (longer bit lines): compare the rest.
     def rest(r):
         return r.energy_j - sum(r.energy_breakdown_j[b["name"]] for b in base["buffers"])
-    tol = 1 + TIE_TOLERANCE
-    assert big.dram_bytes <= small.dram_bytes * (1 + 1e-9) or rest(big) <= rest(small) * tol
+    # The mapper keeps any tiling within TIE_TOLERANCE of the best *total*, buffers included,
+    # so the rest may exceed the smaller buffer's by that share of the total (found by
+    # Hypothesis: a 13-channel conv whose C=12 tile wins the tie at 8x the capacity).
+    slack = TIE_TOLERANCE * big.energy_j
+    assert (big.dram_bytes <= small.dram_bytes * (1 + 1e-9)
+            or rest(big) <= rest(small) * (1 + TIE_TOLERANCE) + slack)
 
 
 @FAST

@@ -50,7 +50,7 @@ class Kernel:
     metadata_bytes: float
     tile: tuple[int, int] = (0, 0)
 
-    def counts(self, hw: Hardware, precision: str) -> Counts:
+    def counts(self, hw: Hardware, precision: str, launch_s: float) -> Counts:
         """The kernel's activity for the accounting: math time, L2 and DRAM bytes, MACs.
         Warps hide memory behind math (``hw.overlap``); the launch is paid whatever overlaps."""
         return Counts(
@@ -61,7 +61,7 @@ class Kernel:
             buffer_read_bytes={hw.levels[0].name: self.l2_bytes},
             mac_ops=self.macs_executed,
             overlap=hw.overlap,
-            fixed_s=hw.launch_s,
+            fixed_s=launch_s,
         )
 
 
@@ -70,10 +70,16 @@ def _rate(table: Mapping[Precision, float], precision: Precision) -> float | Non
     return v * 1e12 if v else None
 
 
+def launch_s(nest: LoopNest, hw: Hardware) -> float:
+    """Launch time of the layer's kernel: none when it reads an operand a declared fusion keeps
+    on chip (it is part of its producer's kernel, as FlashAttention's softmax and P @ V are)."""
+    return 0.0 if nest.on_chip & {"inputs", "weights"} else hw.launch_s
+
+
 def _gemm(comp: TensorCoreCompute, hw: Hardware, objective: str, M: int, N: int, K: int, G: int,
           flops_rate: float, precision: str, eb: float, a_bytes: float, b_bytes: float,
           c_bytes: float, work: float = 1.0, name: str = "dense", extra_bytes: float = 0.0,
-          metadata: float = 0.0, executed: float | None = None) -> Kernel:
+          metadata: float = 0.0, executed: float | None = None, launch: float = 0.0) -> Kernel:
     """A tiled GEMM (per group: (M x K) activations @ (K x N) weights), best tile kept.
 
     ``work`` scales the math per tile (skipped blocks); a_bytes/b_bytes/c_bytes are the bytes
@@ -107,7 +113,7 @@ def _gemm(comp: TensorCoreCompute, hw: Hardware, objective: str, M: int, N: int,
         frac = work if executed is None else executed
         k = Kernel(name, compute_s, dram, l2_bytes + extra_bytes, G * M * N * K * frac,
                    metadata, (mt, nt))
-        value = _score(hw, k, precision, objective)
+        value = _score(hw, k, precision, objective, launch)
         if best is None or value < best[0]:
             best = (value, k)
     # Loading the arch checked that some tile fits shared memory at every precision.
@@ -115,9 +121,9 @@ def _gemm(comp: TensorCoreCompute, hw: Hardware, objective: str, M: int, N: int,
     return best[1]
 
 
-def _score(hw: Hardware, k: Kernel, precision: str, objective: str) -> float:
+def _score(hw: Hardware, k: Kernel, precision: str, objective: str, launch: float) -> float:
     """The objective's value for kernel ``k``, from the accounting."""
-    counts = k.counts(hw, precision)
+    counts = k.counts(hw, precision, launch)
     t = latency_s(hw, counts)
     if objective == "latency":  # the energy would not change the choice: skip computing it
         return float(t)
@@ -130,14 +136,17 @@ def _kernels(nest: LoopNest, hw: Hardware, profile: SparsityProfile | None,
     assert isinstance(comp, TensorCoreCompute)
     p, eb = nest.precision, nest.elem_bytes
     G, M, N, K = nest.G, nest.N * nest.P * nest.Q, nest.K, nest.C * nest.R * nest.S
-    a = nest.N * nest.C * nest.H * nest.W * eb  # activations of one group as stored
-    b = K * N * eb
-    c = M * N * eb
+    # Bytes of one group's operands as stored; operands kept on chip by a declared fusion
+    # (FlashAttention's scores) move neither from DRAM nor through L2.
+    a = nest.N * nest.C * nest.H * nest.W * eb * ("inputs" not in nest.on_chip)
+    b = K * N * eb * ("weights" not in nest.on_chip)
+    c = M * N * eb * ("outputs" not in nest.on_chip)
+    start = launch_s(nest, hw)
     out: list[Kernel] = []
     dense_rate = _rate(comp.tensor_tflops, p)
     if dense_rate:
         out.append(_gemm(comp, hw, objective, M, N, K, G, dense_rate * comp.gemm_efficiency, p, eb,
-                         a, b, c))
+                         a, b, c, launch=start))
     cuda_tflops = comp.cuda_rate_tflops(p)
     assert cuda_tflops is not None  # checked when the arch was loaded
     cuda = cuda_tflops * 1e12
@@ -154,7 +163,7 @@ def _kernels(nest: LoopNest, hw: Hardware, profile: SparsityProfile | None,
         meta = K * N / 2 * 2 / 8
         out.append(_gemm(comp, hw, objective, M, N, K, G, sparse_rate * comp.sparse_efficiency,
                          p, eb, a, b / 2 + meta, c, name="sparse_2:4", metadata=G * meta,
-                         executed=0.5))
+                         executed=0.5, launch=start))
     block = profile.block_size
     if dense_rate and block is not None and block[0] >= MMA_ROWS:
         bh, bw = block
@@ -170,7 +179,7 @@ def _kernels(nest: LoopNest, hw: Hardware, profile: SparsityProfile | None,
             name = "shuffled_block"
         out.append(_gemm(comp, hw, objective, M, N, K, G, dense_rate * comp.block_efficiency,
                          p, eb, a, b * occ + meta, c, work=occ, name=name, extra_bytes=extra,
-                         metadata=G * meta))
+                         metadata=G * meta, launch=start))
     # CSR SpMM on CUDA cores: work follows the nonzeros; each nonzero gathers a row of
     # activations (from L2), weights move as values + column indices + row pointers.
     nnz = d * K * N
@@ -187,7 +196,7 @@ def tensor_core_target(nest: LoopNest, hw: Hardware, objective: str,
     """Cost of a MAC layer on a GPU: every applicable kernel costed by the accounting, the best
     under ``objective`` kept (the report lists what each kernel would have taken)."""
     kernels = _kernels(nest, hw, profile, objective)
-    counts = [k.counts(hw, nest.precision) for k in kernels]
+    counts = [k.counts(hw, nest.precision, launch_s(nest, hw)) for k in kernels]
     times = [float(latency_s(hw, c)) for c in counts]
     energies = [float(sum(energy_breakdown_j(hw, c, t).values())) for c, t in zip(counts, times)]
     i = min(range(len(kernels)), key=lambda j: float(score(objective, times[j], energies[j])))
