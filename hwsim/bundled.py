@@ -1,4 +1,5 @@
-"""Find bundled accelerator configs and workloads by name (``--arch tpu_v1``) or path."""
+"""Find bundled accelerator configs, workloads and language-model configs by name
+(``--arch tpu_v1``, ``--model llama2_7b``) or path."""
 
 from __future__ import annotations
 
@@ -6,13 +7,14 @@ from pathlib import Path
 
 from hwsim.errors import SpecError
 
-#: The package's bundled files: hwsim/data/ links to the checkout's arch_configs/ and workloads/
-#: and holds copies of them in an installed wheel (pyproject.toml, package-data).
+#: The package's bundled files: hwsim/data/ links to the checkout's arch_configs/, workloads/
+#: and models/, and holds copies of them in an installed wheel (pyproject.toml, package-data).
 _DATA = Path(__file__).resolve().parent / "data"
 
 
 def bundled_dir(kind: str) -> Path:
-    """``arch_configs`` or ``workloads`` shipped with hwsim (else of the current directory)."""
+    """``arch_configs``, ``workloads`` or ``models`` shipped with hwsim (else of the current
+    directory)."""
     for base in (_DATA, Path.cwd()):
         d = base / kind
         if d.is_dir():

@@ -20,7 +20,7 @@ def test_package_data_covers_every_bundled_file():
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     patterns = config["tool"]["setuptools"]["package-data"]["hwsim"]
     shipped = {p.resolve() for pat in patterns for p in (ROOT / "hwsim").glob(pat)}
-    bundled = {p.resolve() for d in ("arch_configs", "workloads")
+    bundled = {p.resolve() for d in ("arch_configs", "workloads", "models", "references")
                for p in (ROOT / d).rglob("*") if p.is_file()}
     assert bundled and bundled <= shipped, sorted(str(p) for p in bundled - shipped)
 
@@ -30,3 +30,4 @@ def test_bundled_files_are_found_through_the_package():
     assert bundled_dir("arch_configs").resolve() == (data / "arch_configs").resolve()
     assert {"gemmini", "a100", "zhang_fpga15"} <= set(bundled_names("arch_configs"))
     assert {"resnet50", "lenet5"} <= set(bundled_names("workloads"))
+    assert {"llama2_7b", "mixtral_8x7b"} <= set(bundled_names("models"))

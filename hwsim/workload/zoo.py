@@ -28,6 +28,7 @@ from hwsim.workload.layers import (
     Pool,
     PoolKind,
 )
+from hwsim.workload.llm import Phase, llm_workload, load_llm_config
 
 
 @dataclass(frozen=True)
@@ -320,6 +321,12 @@ def gnmt_step(batch: int = 1, hidden: int = 1024, layers: int = 8, vocab: int = 
                           source="Wu et al., arXiv 1609.08144 (8 layers, 1024 units, 32k vocab)")
 
 
+def llm(model: str, phase: Phase, tokens: int) -> Callable[[], Workload]:
+    """A builder of one phase of a bundled language model (models/<model>.yaml), batch 1,
+    fp16, attention unfused as written (an arch declaring fused kernels fuses it)."""
+    return lambda: llm_workload(load_llm_config(model), phase, tokens)
+
+
 ZOO: dict[str, Callable[[], Workload]] = {
     "resnet18": lambda: resnet_imagenet(18),
     "resnet50": lambda: resnet_imagenet(50),
@@ -331,6 +338,13 @@ ZOO: dict[str, Callable[[], Workload]] = {
     "dlrm_mlperf": dlrm_mlperf,
     "alexnet": alexnet,
     "gnmt_step": gnmt_step,
+    "gpt2_prefill1024": llm("gpt2", "prefill", 1024),  # GPT-2 handles 1024 positions
+    "gpt2_decode1024": llm("gpt2", "decode", 1024),
+    "llama2_7b_prefill2048": llm("llama2_7b", "prefill", 2048),
+    "llama2_7b_decode2048": llm("llama2_7b", "decode", 2048),
+    "llama3_8b_prefill2048": llm("llama3_8b", "prefill", 2048),
+    "llama3_8b_decode2048": llm("llama3_8b", "decode", 2048),
+    "mixtral_8x7b_decode2048": llm("mixtral_8x7b", "decode", 2048),
 }
 
 
