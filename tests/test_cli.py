@@ -189,3 +189,57 @@ def test_cli_start_up_imports_no_heavy_module():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=120, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_llm_table_and_formats(capsys, tmp_path):
+    code, out, err = run(capsys, "llm", "--arch", "a100_80gb", "--model", "llama2_7b",
+                         "--batch", "1,8", "--prompt", "128", "--sparsity", "dense",
+                         "--sparsity", "2:4")
+    assert code == 0, err
+    assert "TTFT" in out and "TPOT" in out and out.count("a100_80gb") == 4
+    code, out, _ = run(capsys, "llm", "--arch", "h100", "--model", "gpt2", "--prompt", "64",
+                       "--format", "json")
+    data = json.loads(out)
+    assert data["producer"].startswith("hwsim") and data["results"][0]["tpot_s"] > 0
+    target = tmp_path / "llm.csv"
+    code, _, _ = run(capsys, "llm", "--arch", "a100", "--model", "gpt2", "--prompt", "64",
+                     "-o", str(target))
+    assert code == 0 and target.read_text().startswith("model,arch,sparsity")
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--model", "no_such_model"], "no bundled models entry"),
+    (["--model", "gpt2", "--prompt", "4096"], "1024 positions"),
+    (["--model", "llama2_7b", "--tp", "3"], "tp=3"),
+    (["--model", "gpt2", "--sparsity", "nope"], "unknown pattern"),
+])
+def test_llm_errors_exit_2(capsys, argv, message):
+    code, out, err = run(capsys, "llm", "--arch", "a100", *argv)
+    assert code == 2 and message in err and err.count("\n") == 1 and not out
+
+
+def test_llm_tensor_parallel_without_link_exits_2(capsys):
+    code, _, err = run(capsys, "llm", "--arch", "v100", "--model", "gpt2", "--prompt", "64",
+                       "--tp", "2")
+    assert code == 2 and "needs a 'link'" in err
+
+
+def test_llm_layer_sparsity_file(capsys, tmp_path):
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("'layers.*.down_proj': 'unstructured:sparsity=0.9'\n")
+    code, out, err = run(capsys, "llm", "--arch", "a100", "--model", "gpt2", "--prompt", "64",
+                         "--layer-sparsity", str(rules))
+    assert code == 2 and "matches 'layers.*.down_proj'" in err  # GPT-2 names it 'proj'
+    rules.write_text("'layers.*.proj': 'unstructured:sparsity=0.9'\n")
+    code, out, err = run(capsys, "llm", "--arch", "a100", "--model", "gpt2", "--prompt", "64",
+                         "--layer-sparsity", str(rules))
+    assert code == 0 and "layer rules" in out, err
+
+
+def test_validate_json(capsys):
+    code, out, err = run(capsys, "validate", "--format", "json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert len(data["cases"]) >= 25
+    assert {"id", "source", "error", "published", "model"} <= set(data["cases"][0])
+    assert data["summary"]["all"]["mean_abs_error"] < 0.10

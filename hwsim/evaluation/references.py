@@ -1,0 +1,148 @@
+"""Published reference measurements and the model's error on each (``hwsim validate``).
+
+Reference files (``references/*.yaml``, shipped with the package) list cases: what was
+measured (model or workload, device, batch, lengths), the published figure, its source and
+its kind (measured, derived, simulator, recalled). ``run_references`` evaluates every case
+with the same functions users call and states model vs published with the relative error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from hwsim.arch.load import load_arch
+from hwsim.arch.spec import ArchSpec
+from hwsim.bundled import bundled_dir
+from hwsim.evaluation.llm import evaluate_llm
+from hwsim.precision import Precision
+from hwsim.workload.llm import LLMConfig, load_llm_config
+from hwsim.yamlio import load_yaml, validate
+
+Kind = Literal["measured", "derived", "simulator", "datasheet", "recalled"]
+
+
+class LLMCase(BaseModel):
+    """One published serving measurement of a language model."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(min_length=1)
+    source: str
+    kind: Kind
+    model: str
+    arch: str
+    precision: Precision = "fp16"
+    tp: int = Field(1, ge=1)
+    batch: int = Field(ge=1)
+    prompt: int = Field(ge=1)
+    context: int | None = Field(None, ge=1)
+    metric: Literal["tpot", "ttft", "first_token", "request"]
+    output_tokens: int | None = Field(None, ge=1)
+    measured_ms: float = Field(gt=0)
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _check(self) -> LLMCase:
+        if self.metric == "request" and self.output_tokens is None:
+            raise ValueError("a request latency needs output_tokens")
+        return self
+
+
+class ReferenceFile(BaseModel):
+    """A file of cases sharing their sources' full citations."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    sources: dict[str, str]
+    cases: list[LLMCase] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _sources_cited(self) -> ReferenceFile:
+        ids = [c.id for c in self.cases]
+        if len(set(ids)) != len(ids):
+            raise ValueError("case ids must be unique")
+        unknown = sorted({c.source for c in self.cases} - set(self.sources))
+        if unknown:
+            raise ValueError(f"cases cite sources not listed under 'sources': {unknown}")
+        return self
+
+
+@dataclass(frozen=True)
+class CaseResult:
+    """Model vs published for one case; ``error`` = model / published - 1."""
+
+    id: str
+    group: str
+    source: str
+    citation: str
+    kind: str
+    what: str
+    unit: str
+    published: float
+    model: float
+
+    @property
+    def error(self) -> float:
+        return self.model / self.published - 1.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "group": self.group, "source": self.source,
+                "citation": self.citation, "kind": self.kind, "what": self.what,
+                "unit": self.unit, "published": self.published, "model": self.model,
+                "error": self.error}
+
+
+def reference_files() -> list[Path]:
+    """The bundled reference files."""
+    d = bundled_dir("references")
+    return sorted(d.glob("*.yaml")) if d.is_dir() else []
+
+
+def load_references(path: str | Path) -> ReferenceFile:
+    data, lines = load_yaml(path)
+    return validate(ReferenceFile, data, lines)
+
+
+@cache
+def _arch(name: str) -> ArchSpec:
+    return load_arch(name)
+
+
+@cache
+def _model(name: str) -> LLMConfig:
+    return load_llm_config(name)
+
+
+def llm_case_ms(case: LLMCase) -> float:
+    """The model's figure for ``case``, milliseconds."""
+    r = evaluate_llm(_model(case.model), _arch(case.arch), batch=case.batch,
+                     prompt=case.prompt, context=case.context, tp=case.tp,
+                     precision=case.precision)
+    if case.metric == "tpot":
+        s = r.tpot_s
+    elif case.metric == "ttft":
+        s = r.ttft_s
+    elif case.metric == "first_token":
+        s = r.ttft_s + r.tpot_s
+    else:
+        s = r.ttft_s + (case.output_tokens or 0) * r.tpot_s
+    return s * 1e3
+
+
+def run_references(paths: list[Path] | None = None) -> list[CaseResult]:
+    """Evaluate every case of ``paths`` (default: the bundled reference files)."""
+    out: list[CaseResult] = []
+    for path in paths if paths is not None else reference_files():
+        ref = load_references(path)
+        for c in ref.cases:
+            tp = f", {c.tp} devices" if c.tp > 1 else ""
+            what = (f"{c.model} on {c.arch}{tp}: {c.metric}, batch {c.batch}, "
+                    f"prompt {c.prompt}" + (f", context {c.context}" if c.context else ""))
+            out.append(CaseResult(c.id, Path(path).stem, c.source, ref.sources[c.source],
+                                  c.kind, what, "ms", c.measured_ms, llm_case_ms(c)))
+    return out
