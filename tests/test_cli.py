@@ -243,3 +243,26 @@ def test_validate_json(capsys):
     assert len(data["cases"]) >= 25
     assert {"id", "source", "error", "published", "model"} <= set(data["cases"][0])
     assert data["summary"]["all"]["mean_abs_error"] < 0.10
+
+
+def test_import_hf_config(capsys, tmp_path):
+    """A Hugging Face config.json becomes a decode workload that runs; no weights needed."""
+    cfg = tmp_path / "config.json"
+    cfg.write_text(json.dumps({
+        "model_type": "llama", "hidden_size": 4096, "num_attention_heads": 32,
+        "num_key_value_heads": 8, "intermediate_size": 14336, "num_hidden_layers": 32,
+        "vocab_size": 128256, "max_position_embeddings": 8192, "torch_dtype": "bfloat16"}))
+    out_yaml = tmp_path / "dec.yaml"
+    code, out, err = run(capsys, "import", "hf-config", str(cfg), "--phase", "decode",
+                         "--context", "2048", "--batch", "8", "-o", str(out_yaml),
+                         "--name", "llama3_dec")
+    assert code == 0, err
+    assert "llama3_dec" in out and out_yaml.exists()
+    code, out, err = run(capsys, "run", "--arch", "h100", "--workload", str(out_yaml),
+                         "--format", "json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["batch"] == 8 and data["totals"]["bound"] == "dram"
+    code, _, err = run(capsys, "import", "hf-config", str(cfg), "--phase", "prefill",
+                       "-o", str(out_yaml))
+    assert code == 2 and "needs --prompt" in err

@@ -1,8 +1,10 @@
-"""``hwsim import torch|onnx``: import a model, write its YAML and masks, print what was found.
+"""``hwsim import torch|onnx|hf-config``: import a model, write its YAML and masks, print what
+was found.
 
     hwsim import torch models.py --model Net --input-shape 1,3,32,32 -o out/net.yaml
     hwsim import torch models.py --factory build --checkpoint pruned.pt -o out/net.yaml
     hwsim import onnx net.onnx -o out/net.yaml
+    hwsim import hf-config config.json --phase decode --context 2048 --batch 8 -o dec.yaml
 """
 
 from __future__ import annotations
@@ -54,6 +56,22 @@ def register(sub: argparse._SubParsersAction) -> None:
     o.add_argument("--batch", type=int, default=1, help="batch for a symbolic batch axis")
     _common(o)
     o.set_defaults(func=cmd_import_onnx)
+
+    h = kinds.add_parser("hf-config", help="a language model's config.json (Hugging Face): "
+                                           "one prefill or decode step, no weights")
+    h.add_argument("config", help="config.json (or YAML of its fields), or a bundled model name")
+    h.add_argument("--phase", choices=("prefill", "decode"), required=True)
+    h.add_argument("--prompt", type=int, default=None, help="prompt tokens (prefill)")
+    h.add_argument("--context", type=int, default=None,
+                   help="positions attended by the decoded token (decode)")
+    h.add_argument("--batch", type=int, default=1, help="sequences (default 1)")
+    h.add_argument("--attention", choices=("unfused", "fused"), default="unfused")
+    h.add_argument("--tp", type=int, default=1, help="tensor-parallel devices: the workload "
+                                                     "is what one of them runs")
+    h.add_argument("--precision", default="fp16")
+    h.add_argument("-o", "--output", required=True, help="workload YAML to write")
+    h.add_argument("--name", default=None, help="workload name")
+    h.set_defaults(func=cmd_import_hf_config)
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -164,6 +182,29 @@ def cmd_import_onnx(args: argparse.Namespace) -> int:
         result = import_onnx(args.model_file, args.name, args.on_unsupported,
                              structural=not args.keep_zero_channels, batch=args.batch)
     return _finish(result, args.output, caught)
+
+
+def cmd_import_hf_config(args: argparse.Namespace) -> int:
+    from hwsim.precision import BYTES
+    from hwsim.workload.io import dump_workload
+    from hwsim.workload.llm import llm_workload, load_llm_config
+
+    tokens = args.prompt if args.phase == "prefill" else args.context
+    if tokens is None:
+        need = "--prompt" if args.phase == "prefill" else "--context"
+        raise HwsimError(f"--phase {args.phase} needs {need}")
+    if args.precision not in BYTES:
+        raise HwsimError(f"unknown precision '{args.precision}' (one of {', '.join(BYTES)})")
+    cfg = load_llm_config(args.config)
+    wl = llm_workload(cfg, args.phase, tokens, args.batch, args.attention, args.tp,
+                      args.precision)
+    if args.name:
+        wl = wl.renamed(args.name)
+    dump_workload(wl, args.output)
+    print(f"{wl.name}: {len(wl.layers)} layers, batch {wl.batch}, {wl.macs():,} MACs, "
+          f"{wl.params():,} params ({wl.description})")
+    print(f"wrote {args.output}")
+    return 0
 
 
 def _finish(result: ImportResult, output: str, caught: list[Any]) -> int:

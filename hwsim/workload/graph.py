@@ -54,6 +54,10 @@ class Workload:
         return build_workload(self.name, self.layers, batch, self.precision, self.description,
                               self.source, self.masks, self.masks_file)
 
+    def renamed(self, name: str) -> Workload:
+        return build_workload(name, self.layers, self.batch, self.precision, self.description,
+                              self.source, self.masks, self.masks_file)
+
     def with_layers(self, layers: list[Layer] | tuple[Layer, ...]) -> Workload:
         return build_workload(self.name, layers, self.batch, self.precision, self.description,
                               self.source, self.masks, self.masks_file)
