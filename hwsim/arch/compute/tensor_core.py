@@ -28,6 +28,9 @@ class TensorCoreCompute(ComputeSpec):
     l2_bandwidth_gbps: float = Field(gt=0)
     launch_overhead_us: float = Field(4.0, ge=0)
     gemm_efficiency: float = Field(0.85, gt=0, le=1, description="dense tensor-core GEMM")
+    gemm_efficiency_by_precision: dict[Precision, float] = Field(
+        default_factory=dict, description="dense GEMM efficiency where a precision's measured "
+        "one differs from gemm_efficiency (e.g. fp8)")
     sparse_efficiency: float = Field(0.7, gt=0, le=1, description="2:4 GEMM, of sparse peak")
     block_efficiency: float = Field(0.5, gt=0, le=1, description="block-sparse, of dense peak")
     csr_efficiency: float = Field(0.27, gt=0, le=1, description="CSR SpMM, of CUDA-core peak")
@@ -49,6 +52,10 @@ class TensorCoreCompute(ComputeSpec):
     def default_vector_lanes(self, clock_hz: float) -> int:
         fp32 = self.cuda_tflops.get("fp32", max(self.cuda_tflops.values()))
         return max(1, round(fp32 * 1e12 / 2 / clock_hz))  # FMA lanes
+
+    def dense_efficiency(self, precision: Precision) -> float:
+        """Share of the dense tensor-core peak a large GEMM sustains at ``precision``."""
+        return self.gemm_efficiency_by_precision.get(precision, self.gemm_efficiency)
 
     @property
     def launch_overhead_s(self) -> float:
@@ -72,6 +79,9 @@ class TensorCoreCompute(ComputeSpec):
 
     def problems(self, precisions: list[Precision]) -> list[tuple[tuple[str, ...], str]]:
         out: list[tuple[tuple[str, ...], str]] = []
+        for p, eff in self.gemm_efficiency_by_precision.items():
+            if not 0 < eff <= 1:
+                out.append((("gemm_efficiency_by_precision", p), f"must be in (0, 1], got {eff}"))
         cap = self.smem_kib_per_sm * 1024
         for p in precisions:
             if p in self.tensor_tflops:

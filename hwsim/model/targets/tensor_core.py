@@ -145,8 +145,8 @@ def _kernels(nest: LoopNest, hw: Hardware, profile: SparsityProfile | None,
     out: list[Kernel] = []
     dense_rate = _rate(comp.tensor_tflops, p)
     if dense_rate:
-        out.append(_gemm(comp, hw, objective, M, N, K, G, dense_rate * comp.gemm_efficiency, p, eb,
-                         a, b, c, launch=start))
+        out.append(_gemm(comp, hw, objective, M, N, K, G, dense_rate * comp.dense_efficiency(p),
+                         p, eb, a, b, c, launch=start))
     cuda_tflops = comp.cuda_rate_tflops(p)
     assert cuda_tflops is not None  # checked when the arch was loaded
     cuda = cuda_tflops * 1e12
