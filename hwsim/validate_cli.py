@@ -41,8 +41,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def summary(results: list[CaseResult]) -> dict[str, dict[str, float]]:
-    """Mean and worst |error| and the case count, over all cases and per source."""
+    """Mean and worst |error| and the case count: over all cases, per reference file, and per
+    source."""
     groups: dict[str, list[CaseResult]] = {"all": list(results)}
+    for r in results:
+        groups.setdefault(r.group, []).append(r)
     for r in results:
         groups.setdefault(f"{r.group}/{r.source}", []).append(r)
     return {k: {"cases": len(v), "mean_abs_error": statistics.mean(abs(r.error) for r in v),
