@@ -14,12 +14,15 @@ import argparse
 import csv
 import io
 import json
+from pathlib import Path
 from typing import Any
 
 from hwsim.arch.load import load_arch
-from hwsim.errors import HwsimError
+from hwsim.errors import HwsimError, SpecError
 from hwsim.evaluation.llm import GIB, LLMResult, evaluate_llm
+from hwsim.precision import BYTES
 from hwsim.sparsity.spec import Pattern, parse_sparsity
+from hwsim.version import VERSION
 from hwsim.workload.llm import load_llm_config
 from hwsim.yamlio import load_yaml
 
@@ -74,23 +77,40 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _layer_rules(path: str) -> dict[str, Pattern]:
-    data, lines = load_yaml(path)
+    try:
+        data, lines = load_yaml(path)
+    except SpecError as exc:
+        if _starts_with_star(path, exc.line):  # YAML reads a leading '*' as an alias
+            raise SpecError(f"{exc.message}; quote globs that start with '*'", exc.file,
+                            exc.line) from None
+        raise
     if not isinstance(data, dict) or not data:
         raise lines.error("expected a mapping of layer-name globs to sparsity patterns")
     rules: dict[str, Pattern] = {}
     for glob, text in data.items():
+        if not isinstance(text, str):
+            raise lines.error(f"pattern {text!r} is not a string: quote it ('2:4'; YAML reads "
+                              "an unquoted 2:4 as the number 124)", [glob])
         try:
-            rules[str(glob)] = parse_sparsity(str(text))
+            rules[str(glob)] = parse_sparsity(text)
         except HwsimError as exc:
             raise lines.error(str(exc), [glob]) from None
     return rules
 
 
+def _starts_with_star(path: str, line: int | None) -> bool:
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return False
+    return line is not None and 0 < line <= len(lines) and lines[line - 1].lstrip().startswith("*")
+
+
 def cmd_llm(args: argparse.Namespace) -> int:
     from hwsim.cli import _fmt_for, _write
 
-    if args.precision not in ("fp16", "bf16", "fp8", "int8", "fp32", "tf32", "int16", "int4"):
-        raise HwsimError(f"unknown precision '{args.precision}'")
+    if args.precision not in BYTES:
+        raise HwsimError(f"unknown precision '{args.precision}' (one of {', '.join(BYTES)})")
     cfg = load_llm_config(args.model)
     archs = [load_arch(a, args.set) for a in args.arch]
     specs: list[Pattern | None] = [parse_sparsity(s) for s in args.sparsity] or [None]
@@ -141,9 +161,7 @@ def _ms(s: float) -> str:
 
 
 def llm_json(results: list[LLMResult]) -> str:
-    from hwsim import __version__
-
-    return json.dumps({"producer": f"hwsim {__version__} llm",
+    return json.dumps({"producer": f"hwsim {VERSION} llm",
                        "results": [r.to_dict() for r in results]}, indent=2)
 
 

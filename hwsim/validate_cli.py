@@ -12,6 +12,7 @@ import statistics
 from pathlib import Path
 
 from hwsim.evaluation.references import CaseResult, run_references
+from hwsim.version import VERSION
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -29,9 +30,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     results = run_references([Path(f) for f in args.files] if args.files else None)
     if args.format == "json":
-        from hwsim import __version__
-
-        text = json.dumps({"producer": f"hwsim {__version__} validate",
+        text = json.dumps({"producer": f"hwsim {VERSION} validate",
                            "summary": summary(results),
                            "cases": [r.to_dict() for r in results]}, indent=2)
     else:

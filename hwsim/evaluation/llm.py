@@ -9,7 +9,6 @@ whole batch), tokens per second and energy per generated token, with the bytes b
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -145,16 +144,20 @@ def evaluate_llm(
                          f"'{arch.name}' (bandwidth and latency between devices)")
     att: Attention = arch.attention if attention == "arch" else attention
     ctx = prompt if context is None else context
+    if ctx < prompt:
+        raise HwsimError(f"context {ctx} is shorter than the prompt ({prompt} tokens): a decode "
+                         "step attends to the prompt and the tokens generated after it")
     phases = []
-    for phase, tokens in (("prefill", prompt), ("decode", ctx)):
-        wl = llm_workload(cfg, phase, tokens, batch, "unfused", tp,  # type: ignore[arg-type]
-                          precision)
+    weights = 0.0
+    steps: list[tuple[Phase, int]] = [("prefill", prompt), ("decode", ctx)]
+    for phase, tokens in steps:
+        wl = llm_workload(cfg, phase, tokens, batch, "unfused", tp, precision)
         if layer_sparsity:
             wl = apply_layer_sparsity(wl, layer_sparsity, "layer sparsity rules")
         report = evaluate(wl, arch, objective=objective, sparsity=sparsity, attention=att)
-        phases.append(_phase(cfg, phase, tokens, batch, tp, precision, report))  # type: ignore[arg-type]
+        phases.append(_phase(cfg, phase, tokens, batch, tp, precision, report))
+        weights = wl.params() * bytes_per_element(precision)  # one device's, as stored (dense)
     eb = bytes_per_element(precision)
-    weights = _device_params(cfg, tp) * eb
     cap = arch.dram.capacity_gib
     label = "layer rules" if layer_sparsity else (sparsity.label if sparsity else "dense")
     return LLMResult(cfg.name, arch.name, label, att, tp, batch, prompt, ctx, weights,
@@ -171,20 +174,8 @@ def _phase(cfg: LLMConfig, phase: Phase, tokens: int, batch: int, tp: int, preci
     one_position = kv_cache_bytes(cfg, 1, batch, eb, tp)
     if phase == "prefill":
         kv_read, kv_write = 0.0, one_position * tokens
-    else:  # the cache of the earlier positions is read; the new position is written
-        kv_read, kv_write = one_position * (tokens - 1), one_position
+    else:  # the attention reads the cache of every position (the new one's just written)
+        kv_read, kv_write = one_position * tokens, one_position
     t = report.totals
     return PhaseResult(phase, tokens, float(t["latency_s"]), float(t["energy_j"]),
                        float(t["dram_bytes"]), kv_read, kv_write, by_bound, report)
-
-
-def _device_params(cfg: LLMConfig, tp: int) -> float:
-    """Parameters one of ``tp`` devices stores: the sharded matrices divided, embeddings and
-    norms whole (the LM head sharded by vocabulary)."""
-    if tp == 1:
-        return float(cfg.params())
-    h, v = cfg.hidden_size, cfg.vocab_size
-    replicated = v * h + 2 * cfg.num_hidden_layers * h + h  # token embedding and norms
-    head = 0 if cfg.tie_word_embeddings else v * h
-    sharded = cfg.params() - replicated - head
-    return replicated + sharded / tp + math.ceil(v / tp) * h * (head > 0)

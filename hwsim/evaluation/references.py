@@ -8,8 +8,9 @@ with the same functions users call and states model vs published with the relati
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import Any, Literal
 
@@ -47,15 +48,17 @@ class LLMCase(BaseModel):
     batch: int = Field(ge=1)
     prompt: int = Field(ge=1)
     context: int | None = Field(None, ge=1)
-    metric: Literal["tpot", "ttft", "first_token", "request"]
+    metric: Literal["tpot", "ttft", "request"]
     output_tokens: int | None = Field(None, ge=1)
     measured_ms: float = Field(gt=0)
     note: str = ""
 
     @model_validator(mode="after")
     def _check(self) -> LLMCase:
-        if self.metric == "request" and self.output_tokens is None:
-            raise ValueError("a request latency needs output_tokens")
+        if (self.metric == "request") != (self.output_tokens is not None):
+            raise ValueError("output_tokens is given with, and only with, metric request")
+        if self.context is not None and self.context < self.prompt:
+            raise ValueError("context must be at least the prompt length")
         return self
 
 
@@ -175,10 +178,8 @@ def llm_case_ms(case: LLMCase) -> float:
         s = r.tpot_s
     elif case.metric == "ttft":
         s = r.ttft_s
-    elif case.metric == "first_token":
-        s = r.ttft_s + r.tpot_s
-    else:
-        s = r.ttft_s + (case.output_tokens or 0) * r.tpot_s
+    else:  # the prefill yields the first token; each further one is a decode step
+        s = r.ttft_s + ((case.output_tokens or 1) - 1) * r.tpot_s
     return s * 1e3
 
 
@@ -223,7 +224,8 @@ def run_references(paths: list[Path] | None = None) -> list[CaseResult]:
             what = (f"{c.model} on {c.arch}{tp}: {c.metric}, batch {c.batch}, "
                     f"prompt {c.prompt}" + (f", context {c.context}" if c.context else ""))
             out.append(CaseResult(c.id, group, c.source, ref.sources[c.source],
-                                  c.kind, what, "ms", c.measured_ms, llm_case_ms(c)))
+                                  c.kind, what, "ms", c.measured_ms,
+                                  _located(path, c.id, partial(llm_case_ms, c))))
         for w in ref.workload_cases:
             g = w.gemm
             net = w.workload if g is None else f"GEMM {g.m}x{g.n}x{g.k}"
@@ -232,5 +234,14 @@ def run_references(paths: list[Path] | None = None) -> list[CaseResult]:
                     + (f", {w.sparsity}" if w.sparsity else ""))
             unit = "ms" if w.metric == "latency_ms" else "MB"
             out.append(CaseResult(w.id, group, w.source, ref.sources[w.source], w.kind, what,
-                                  unit, w.measured, workload_case_value(w)))
+                                  unit, w.measured,
+                                  _located(path, w.id, partial(workload_case_value, w))))
     return out
+
+
+def _located(path: str | Path, case: str, run: Callable[[], float]) -> float:
+    """``run()``, its errors named by reference file and case."""
+    try:
+        return run()
+    except HwsimError as exc:
+        raise HwsimError(f"{path}: case '{case}': {exc}") from None

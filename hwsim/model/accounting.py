@@ -16,7 +16,7 @@ the total by construction.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -52,6 +52,13 @@ class Counts:
     fixed_s: float = 0.0  # start-up that nothing hides (kernel launch)
     link_bytes: Num = 0.0  # bytes each device sends over its device-to-device link
     link_steps: Num = 0.0  # sequential message steps on that link (each pays its latency)
+
+
+def kernel_launch_s(hw: Hardware, on_chip: Collection[str]) -> float:
+    """Fixed start-up of a layer's kernel: none when it reads an operand a declared fusion
+    keeps on chip (it runs inside its producer's kernel, as FlashAttention's softmax and
+    P @ V do)."""
+    return 0.0 if set(on_chip) & {"inputs", "weights"} else hw.launch_s
 
 
 def time_terms(hw: Hardware, c: Counts) -> dict[str, Num]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 
 from hwsim.arch.hardware import Hardware
-from hwsim.model.accounting import Counts
+from hwsim.model.accounting import Counts, kernel_launch_s
 from hwsim.model.cost import LayerCost, layer_cost
 from hwsim.model.dram import burst_efficiency
 from hwsim.model.num import Num
@@ -47,10 +47,13 @@ def vector_layer_cost(layer: Layer, batch: int, precision: str, hw: Hardware) ->
     # layer runs inside its producer's kernel and pays no launch of its own.
     in_moved *= "inputs" not in layer.on_chip
     out_moved = out_b * ("outputs" not in layer.on_chip)
-    fused = "inputs" in layer.on_chip
-    # Inputs and outputs are each written into and read out of their buffer once.
+    # Inputs and outputs are each written into and read out of their buffer once; a GPU keeps
+    # a fused operand in registers and shared memory (no modelled level), not in its L2.
     reads: dict[str, Num] = {}
-    for name, nbytes in ((hw.level_of("inputs").name, in_b), (hw.level_of("outputs").name, out_b)):
+    for op, nbytes in (("inputs", in_b), ("outputs", out_b)):
+        if hw.kind == "tensor_core" and op in layer.on_chip:
+            continue
+        name = hw.level_of(op).name
         reads[name] = reads.get(name, 0.0) + nbytes
     counts = Counts(
         precision=precision,
@@ -64,6 +67,6 @@ def vector_layer_cost(layer: Layer, batch: int, precision: str, hw: Hardware) ->
         exposed_bytes=hw.burst_bytes * (("inputs" not in layer.on_chip)
                                         + ("outputs" not in layer.on_chip)),
         overlap=hw.overlap,
-        fixed_s=0.0 if fused else hw.launch_s,
+        fixed_s=kernel_launch_s(hw, layer.on_chip),
     )
     return layer_cost(hw, counts, macs=0.0, utilization=0.0)

@@ -12,10 +12,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from hwsim.workload.graph import Workload
-from hwsim.workload.layers import Eltwise, Layer, Matmul
+from hwsim.workload.layers import Eltwise, Layer, Matmul, Operand
 
 #: The on-chip operands of the three layers of a fused attention chain.
-FUSED = (["outputs"], ["inputs", "outputs"], ["inputs"])
+FUSED: tuple[list[Operand], list[Operand], list[Operand]] = (
+    ["outputs"], ["inputs", "outputs"], ["inputs"])
 
 
 def attention_chains(workload: Workload) -> Iterator[tuple[str, str, str]]:
@@ -38,7 +39,7 @@ def attention_chains(workload: Workload) -> Iterator[tuple[str, str, str]]:
 
 
 def _with_marks(workload: Workload, fused: bool) -> Workload:
-    marks: dict[str, list[str]] = {}
+    marks: dict[str, list[Operand]] = {}
     for names in attention_chains(workload):
         for name, on_chip in zip(names, FUSED):
             marks[name] = list(on_chip) if fused else []

@@ -167,6 +167,9 @@ class Linear(_LayerBase):
     bias: bool = True
     experts: int = Field(1, gt=0, description="weight matrices (mixture of experts)")
     experts_per_token: int = Field(1, gt=0, description="experts each token is routed to")
+    tied_to: str | None = Field(
+        None, description="layer whose stored weights these are (tied embeddings): the weights "
+        "still stream, but are stored and counted once, in that layer")
 
     @model_validator(mode="after")
     def _check_experts(self) -> Linear:
@@ -187,12 +190,16 @@ class Linear(_LayerBase):
         routed = batch * self.tokens
         if self.experts == 1:
             return 1, routed
+        # The rows per expert are rounded up: the busiest expert sets the layer's time (the
+        # MACs then slightly exceed the routed ones).
         e, k = self.experts, self.experts_per_token
         touched = e * (1.0 - (1.0 - k / e) ** routed)
         groups = min(e, max(k, math.floor(touched + 0.5)))
         return groups, math.ceil(routed * k / groups)
 
     def params(self) -> int:
+        if self.tied_to is not None:
+            return self.out_features if self.bias else 0
         per = self.in_features * self.out_features + (self.out_features if self.bias else 0)
         return self.experts * per
 

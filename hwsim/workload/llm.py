@@ -35,6 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from hwsim.bundled import resolve
 from hwsim.errors import HwsimError
 from hwsim.precision import Precision
+from hwsim.workload.fusion import FUSED
 from hwsim.workload.graph import INPUT, Workload, build_workload
 from hwsim.workload.layers import (
     AllReduce,
@@ -44,6 +45,7 @@ from hwsim.workload.layers import (
     Layer,
     Linear,
     Matmul,
+    Operand,
 )
 from hwsim.yamlio import LineMap, load_yaml, validate
 
@@ -59,7 +61,8 @@ _GPT2_NAMES = {"n_embd": "hidden_size", "n_head": "num_attention_heads",
 class LLMConfig(BaseModel):
     """The architecture fields of a decoder-only transformer (Hugging Face ``config.json``)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Strict: "4096" or true for a size is a mistake in the file, not a number.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     name: str = Field(min_length=1)
     family: Literal["llama", "gpt2"] = Field(
@@ -235,13 +238,13 @@ class _Builder:
         # Decode reads keys and values from the cache (memory, outside this step's graph).
         keys, values = (INPUT, INPUT) if decode else (k, v)
         m = group * self.rows
+        marks: tuple[list[Operand], ...] = FUSED if self.fused else ([], [], [])
         s = self.add(Matmul(name=p + "scores", inputs=[q, keys], m=m, k=d, n=self.kv_len,
-                            count=sh.kv_heads, on_chip=["outputs"] if self.fused else []))
+                            count=sh.kv_heads, on_chip=list(marks[0])))
         sm = self.add(Eltwise(name=p + "softmax", kind="softmax", inputs=[s],
-                              shape=[sh.heads, self.rows, self.kv_len],
-                              on_chip=["inputs", "outputs"] if self.fused else []))
+                              shape=[sh.heads, self.rows, self.kv_len], on_chip=list(marks[1])))
         ctx = self.add(Matmul(name=p + "context", inputs=[sm, values], m=m, k=self.kv_len, n=d,
-                              count=sh.kv_heads, on_chip=["inputs"] if self.fused else []))
+                              count=sh.kv_heads, on_chip=list(marks[2])))
         o = self.linear(p + "o_proj", ctx, q_w, h, bias)
         o = self.reduce(p + "attn_allreduce", o)
         x = self.eltwise(p + "attn_add", "add", h, [o, x])
@@ -291,8 +294,9 @@ class _Builder:
         x = self.norm("final_norm", x)
         if self.rows > 1:  # prefill: logits of the last position only
             x = self.add(Eltwise(name="last_token", kind="slice", shape=[1, h], inputs=[x]))
+        tied = "embed_tokens" if cfg.tie_word_embeddings and self.tp == 1 else None
         self.add(Linear(name="lm_head", inputs=[x], in_features=h, out_features=self.shard.vocab,
-                        tokens=1, bias=False, prunable=False))
+                        tokens=1, bias=False, prunable=False, tied_to=tied))
         return self.layers
 
 

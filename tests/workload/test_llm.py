@@ -43,11 +43,10 @@ def test_mixtral_total_and_active_parameters():
 def test_workload_parameters_match_the_config(name):
     cfg = load_llm_config(name)
     wl = llm_workload(cfg, "decode", 16)
-    tied = cfg.vocab_size * cfg.hidden_size if cfg.tie_word_embeddings else 0
-    # Norm scales (and GPT-2's shifts) are element-wise operands, not weights of a layer.
+    # Norm scales (and GPT-2's shifts) are element-wise operands, not weights of a layer; a
+    # tied LM head is stored once, in the embedding.
     norms = (2 * cfg.num_hidden_layers + 1) * cfg.hidden_size * (2 if cfg.family == "gpt2" else 1)
-    # A tied LM head is stored once but belongs to two layers.
-    assert wl.params() == cfg.params() + tied - norms
+    assert wl.params() == cfg.params() - norms
 
 
 def test_prefill_macs_by_hand():

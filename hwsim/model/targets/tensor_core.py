@@ -28,7 +28,13 @@ from dataclasses import dataclass
 
 from hwsim.arch.compute import TensorCoreCompute
 from hwsim.arch.hardware import Hardware
-from hwsim.model.accounting import Counts, energy_breakdown_j, latency_s, score
+from hwsim.model.accounting import (
+    Counts,
+    energy_breakdown_j,
+    kernel_launch_s,
+    latency_s,
+    score,
+)
 from hwsim.model.cost import LayerCost, layer_cost
 from hwsim.model.loopnest import LoopNest
 from hwsim.precision import Precision
@@ -68,12 +74,6 @@ class Kernel:
 def _rate(table: Mapping[Precision, float], precision: Precision) -> float | None:
     v = table.get(precision)
     return v * 1e12 if v else None
-
-
-def launch_s(nest: LoopNest, hw: Hardware) -> float:
-    """Launch time of the layer's kernel: none when it reads an operand a declared fusion keeps
-    on chip (it is part of its producer's kernel, as FlashAttention's softmax and P @ V are)."""
-    return 0.0 if nest.on_chip & {"inputs", "weights"} else hw.launch_s
 
 
 def _gemm(comp: TensorCoreCompute, hw: Hardware, objective: str, M: int, N: int, K: int, G: int,
@@ -141,7 +141,7 @@ def _kernels(nest: LoopNest, hw: Hardware, profile: SparsityProfile | None,
     a = nest.N * nest.C * nest.H * nest.W * eb * ("inputs" not in nest.on_chip)
     b = K * N * eb * ("weights" not in nest.on_chip)
     c = M * N * eb * ("outputs" not in nest.on_chip)
-    start = launch_s(nest, hw)
+    start = kernel_launch_s(hw, nest.on_chip)
     out: list[Kernel] = []
     dense_rate = _rate(comp.tensor_tflops, p)
     if dense_rate:
@@ -196,7 +196,7 @@ def tensor_core_target(nest: LoopNest, hw: Hardware, objective: str,
     """Cost of a MAC layer on a GPU: every applicable kernel costed by the accounting, the best
     under ``objective`` kept (the report lists what each kernel would have taken)."""
     kernels = _kernels(nest, hw, profile, objective)
-    counts = [k.counts(hw, nest.precision, launch_s(nest, hw)) for k in kernels]
+    counts = [k.counts(hw, nest.precision, kernel_launch_s(hw, nest.on_chip)) for k in kernels]
     times = [float(latency_s(hw, c)) for c in counts]
     energies = [float(sum(energy_breakdown_j(hw, c, t).values())) for c, t in zip(counts, times)]
     i = min(range(len(kernels)), key=lambda j: float(score(objective, times[j], energies[j])))
