@@ -16,6 +16,7 @@ from hwsim.errors import HwsimError
 from hwsim.evaluation import OBJECTIVES, compare, evaluate
 from hwsim.report import rows_csv, rows_json, rows_table
 from hwsim.sparsity.spec import parse_sparsity
+from hwsim.version import VERSION
 from hwsim.workload.io import load_workload
 from hwsim.workload.layers import (
     AllReduce,
@@ -146,6 +147,7 @@ def _shape(layer: Layer) -> str:
 
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="hwsim", description=__doc__)
+    ap.add_argument("--version", action="version", version=f"hwsim {VERSION}")
     sub = ap.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="evaluate a workload on an accelerator")

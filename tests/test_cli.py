@@ -295,3 +295,12 @@ def test_hf_config_with_string_sizes_is_refused(capsys, tmp_path):
                                "vocab_size": 32000, "max_position_embeddings": 4096}))
     code, _, err = run(capsys, "llm", "--arch", "a100", "--model", str(cfg))
     assert code == 2 and "hidden_size" in err and err.count("\n") == 1
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0
+    from hwsim import __version__
+
+    assert capsys.readouterr().out.strip() == f"hwsim {__version__}"
