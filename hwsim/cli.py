@@ -196,7 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
 #: Modules that add subcommands (each defines ``register(subparsers)``): sweeps, plots,
 #: importers. Kept out of this file so each capability stays in its own package.
 PLUGINS = ("hwsim.sweep.cli", "hwsim.plot.cli", "hwsim.importers.cli", "hwsim.llm_cli",
-           "hwsim.validate_cli")
+           "hwsim.validate_cli", "hwsim.study_cli")
 
 
 def _register(module: str, sub: argparse._SubParsersAction) -> None:

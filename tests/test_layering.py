@@ -15,10 +15,11 @@ LAYER = {
     "sparsity": 2, "workload": 3, "arch": 3,
     "model": 4, "report": 5, "evaluation": 6,
     "cli": 7, "sweep": 7, "plot": 7, "importers": 7, "llm_cli": 7,
-    "validate_cli": 7, "__init__": 8,
+    "validate_cli": 7, "study_cli": 7, "__init__": 8,
 }
 #: Imports within a layer that are allowed, in this direction only.
-ALLOWED_SIDEWAYS: set[tuple[str, str]] = {("llm_cli", "cli"), ("validate_cli", "cli")}
+ALLOWED_SIDEWAYS: set[tuple[str, str]] = {("llm_cli", "cli"), ("validate_cli", "cli"),
+                                          ("study_cli", "cli")}
 
 
 def _package(path: Path) -> str:
