@@ -50,6 +50,7 @@ class LLMCase(BaseModel):
     context: int | None = Field(None, ge=1)
     metric: Literal["tpot", "ttft", "request"]
     output_tokens: int | None = Field(None, ge=1)
+    sparsity: str | None = Field(None, description="weight pattern of the prunable layers")
     measured_ms: float = Field(gt=0)
     note: str = ""
 
@@ -173,7 +174,8 @@ def llm_case_ms(case: LLMCase) -> float:
     """The model's figure for ``case``, milliseconds."""
     r = evaluate_llm(_model(case.model), _arch(case.arch), batch=case.batch,
                      prompt=case.prompt, context=case.context, tp=case.tp,
-                     precision=case.precision)
+                     precision=case.precision,
+                     sparsity=parse_sparsity(case.sparsity) if case.sparsity else None)
     if case.metric == "tpot":
         s = r.tpot_s
     elif case.metric == "ttft":
@@ -222,7 +224,8 @@ def run_references(paths: list[Path] | None = None) -> list[CaseResult]:
         for c in ref.llm_cases:
             tp = f", {c.tp} devices" if c.tp > 1 else ""
             what = (f"{c.model} on {c.arch}{tp}: {c.metric}, batch {c.batch}, "
-                    f"prompt {c.prompt}" + (f", context {c.context}" if c.context else ""))
+                    f"prompt {c.prompt}" + (f", context {c.context}" if c.context else "")
+                    + (f", {c.sparsity}" if c.sparsity else ""))
             out.append(CaseResult(c.id, group, c.source, ref.sources[c.source],
                                   c.kind, what, "ms", c.measured_ms,
                                   _located(path, c.id, partial(llm_case_ms, c))))

@@ -43,6 +43,8 @@ MODEL_MS = {
     "trtllm-llama-7b-h100-fp8-ttft-2048": 28.44,
     "trtllm-llama-70b-h100-fp8-tp4-ttft-128": 14.13,
     "trtllm-llama-70b-h100-fp8-tp4-ttft-2048": 92.29,
+    "cslt-gptfast-llama2-7b-dense": 9.395,
+    "cslt-gptfast-llama2-7b-2of4": 6.047,
     "nemo-llama2-7b-a100-b1": 190,
     "nemo-llama2-7b-a100-b8": 251.5,
     "nemo-llama2-7b-h100-b1": 120.6,
@@ -66,13 +68,15 @@ def test_model_figure(results, case):
 
 
 def test_error_bounds(results):
-    """Mean |error| 13.3% over 32 cases from 6 sources; time per output token 5.4% on average
+    """Mean |error| 13.5% over 34 cases from 7 sources; time per output token 5.4% on average
     (gpt-fast, torchao, lmdeploy), prefill of 2048 tokens within 3% on A100 and -15 to -21% on
     H100 in FP8. The known gap is the first token of a 128-token prompt: -29% (TensorRT-LLM)
     and -49% (lmdeploy) on A100, -41 to -46% on H100 FP8, always too fast. Its GEMMs have 128
     rows and sit at the roofline's ridge, where the model takes memory and math as fully
     overlapped; per-request engine work is not modelled either. The NeMo requests (128 in, 20
-    out; precision not stated) inherit it: -19 to -30%."""
+    out; precision not stated) inherit it: -19 to -30%. And 2:4 at batch 1: cuSPARSELt gives
+    1.10x over dense in gpt-fast, the model's kernel, which moves only the fewer bytes, 1.55x
+    (-31% on the sparse case): small-batch sparse kernels are not modelled."""
     errors = {k: r.error for k, r in results.items()}
     assert statistics.mean(abs(e) for e in errors.values()) < 0.14
     assert max(abs(e) for e in errors.values()) < 0.50
@@ -83,6 +87,7 @@ def test_error_bounds(results):
     assert max(abs(e) for e in long_prefill) < 0.22
     short_prefill = [e for k, e in errors.items() if k.endswith(("ttft-128", "ftl-128"))]
     assert all(-0.5 < e < -0.25 for e in short_prefill)  # the gap, stated
+    assert -0.35 < errors["cslt-gptfast-llama2-7b-2of4"] < -0.25  # the 2:4 gap, stated
     assert len({r.source for r in results.values()}) >= 5
 
 
