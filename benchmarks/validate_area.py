@@ -19,6 +19,17 @@ synthesis cell area with memories, [bound] an upper bound, [recalled] remembered
   256 KB: 1.7 mm² at 28 nm [synth: cell area with all memories, so compared with the model
   before placement spreading]. The SRAM array efficiency (hwsim.arch.area.SRAM_EFFICIENCY) is
   derived from *other* rows of the same table (32, 64, 128, 512 MACs).
+
+FPGA resources (hwsim.arch.fpga_resources) against Zhang et al., FPGA'15 (Virtex-7 VC707,
+448 fp32 MACs, Tm x Tn = 64 x 7), its resource-utilisation table: DSP 2,240, BRAM18 1,024 [paper],
+LUT 186,251 and FF 205,704 [paper, recalled: not re-read; 61.3% and 33.9% of DS180's 303,600
+LUTs and 607,200 FFs]. No constant was fitted to these numbers: the per-MAC LUTs
+and flip-flops are counted in the Floating-Point Operator netlists, the buffer logic comes from
+HLS operator estimates, the infrastructure share is an assumption stated before the comparison
+(hwsim.arch.fpga_devices). No second published fp32 design with LUT/FF and a known MAC count
+could be read, so Zhang is the only FPGA case.
+
+NoC routers (hwsim.arch.area.router_um2_45nm) against the DSENT runs they were fitted to [sim].
 """
 
 from __future__ import annotations
@@ -26,7 +37,7 @@ from __future__ import annotations
 from typing import Any
 
 from hwsim import load_arch
-from hwsim.arch.area import PLACEMENT_UTILISATION
+from hwsim.arch.area import PLACEMENT_UTILISATION, router_um2_45nm
 from hwsim.arch.silicon import component_silicon, die_mm2
 
 TPU_DIE_BOUND_MM2 = 331.0
@@ -82,6 +93,47 @@ BREAKDOWNS: list[tuple[str, str, dict[str, Any] | None, tuple[str, ...], float, 
 ]
 
 
+#: Zhang FPGA'15 on the VC707 (xc7vx485t): resource -> (published, kind).
+ZHANG_FPGA15: dict[str, tuple[int, str]] = {
+    "dsp": (2240, "paper"),
+    "bram18": (1024, "paper"),
+    "lut": (186_251, "paper, recalled"),
+    "ff": (205_704, "paper, recalled"),
+}
+
+#: DSENT 0.91 router area at 45 nm (Bulk45LVT, 1 GHz, one VC of 4 flits; buffers + crossbar +
+#: switch allocator), µm², run for this comparison [sim]: (ports, flit bits) -> µm².
+DSENT_ROUTER_UM2: dict[tuple[int, int], float] = {
+    (3, 8): 1543.0, (3, 64): 11125.0, (3, 256): 65058.0,
+    (5, 8): 3305.0, (5, 64): 21053.0, (5, 256): 140679.0,
+    (8, 8): 7952.0, (8, 64): 40633.0, (8, 256): 303411.0,
+}
+
+
+def fpga_rows() -> list[dict[str, Any]]:
+    """Zhang FPGA'15: model vs published per resource."""
+    res = load_arch("zhang_fpga15").hw.resources
+    assert res is not None
+    used = {**res.used, **res.fabric_used}
+    return [{"case": k, "model": used[k], "published": pub, "kind": kind,
+             "error": used[k] / pub - 1.0} for k, (pub, kind) in ZHANG_FPGA15.items()]
+
+
+def fpga_parts() -> dict[str, dict[str, int]]:
+    """The model's Zhang FPGA'15 LUTs and flip-flops by part."""
+    res = load_arch("zhang_fpga15").hw.resources
+    assert res is not None
+    return res.fabric_parts
+
+
+def router_rows() -> list[dict[str, Any]]:
+    """The router area fit against the DSENT runs."""
+    return [{"case": f"{p}-port, {w}-bit flits", "model_mm2": router_um2_45nm(p, w) * 1e-6,
+             "published_mm2": um2 * 1e-6, "kind": "sim",
+             "error": router_um2_45nm(p, w) / um2 - 1.0}
+            for (p, w), um2 in DSENT_ROUTER_UM2.items()]
+
+
 def rows() -> list[dict[str, Any]]:
     """Model vs published per case."""
     out = []
@@ -133,6 +185,18 @@ def main() -> None:
     print(f"mean |error| {mean:.0%}, worst {worst:.0%}")
     print()
     _table("component (published breakdown)", breakdown_rows())
+    print()
+    print(f"{'Zhang FPGA15, xc7vx485t':<34} {'model':>10} {'published':>10} {'error':>8}  kind")
+    for r in fpga_rows():
+        print(f"{r['case']:<34} {r['model']:>10,} {r['published']:>10,} {r['error']:>+8.1%}  "
+              f"{r['kind']}")
+    for part, v in fpga_parts().items():
+        print(f"  model {part:<26} {v['lut']:>10,} LUT {v['ff']:>9,} FF")
+    print()
+    print(f"{'NoC router at 45 nm':<34} {'fit mm²':>10} {'DSENT':>10} {'error':>8}  kind")
+    for r in router_rows():
+        print(f"{r['case']:<34} {r['model_mm2']:>10.4f} {r['published_mm2']:>10.4f} "
+              f"{r['error']:>+8.1%}  {r['kind']}")
 
 
 if __name__ == "__main__":

@@ -5,8 +5,10 @@ element-wise layers, every global buffer as SRAM macros (one per bank), the per-
 (flip-flops when tiny, SRAM macros otherwise). Arithmetic is upsized for the clock (ALADDIN's
 1 ns vs relaxed syntheses); logic scales with the node (Stillmaker & Baas), SRAM with the node's
 bit cell over a compiled macro's array efficiency, a bank wider than one macro's word being
-several macros; control and clock add their share; placement spreads it all. ``die_mm2`` adds
-the pad ring where a whole die is meant.
+several macros; a mesh, tree or explicit PE graph adds its routers (DSENT-fitted, one flit an
+element wide), while systolic, bus and crossbar wiring carries no router; control and clock add
+their share; placement spreads it all. ``die_mm2`` adds the pad ring where a whole die is
+meant.
 See hwsim/arch/area.py for every constant and its source.
 """
 
@@ -18,15 +20,18 @@ from typing import TYPE_CHECKING
 from hwsim.arch.area import (
     ADD_UM2_45NM,
     CONTROL_OVERHEAD,
+    MESH_ROUTER_PORTS,
     PAD_RING_MM,
     PLACEMENT_UTILISATION,
     REG_UM2_PER_BIT,
     SRAM_LEAKAGE_W_PER_BIT,
+    TREE_ROUTER_PORTS,
     is_floating,
     logic_area_scale,
     logic_leakage_w_per_mm2,
     mac_um2_45nm,
     mac_upsizing_um2_45nm,
+    router_um2_45nm,
     sram_bank_mm2,
     sram_macro_mm2,
     timing_upsize,
@@ -55,6 +60,32 @@ class Silicon:
         return float(sum(self.area_mm2.values()))
 
 
+def router_ports(arch: ArchSpec) -> list[int]:
+    """Ports of every NoC router the arch's interconnect has: a mesh one 5-port router per PE, a
+    tree a 3-port router per internal node of a binary tree over the PEs (PEs - 1), an explicit
+    PE graph one router per PE with a port per edge plus the local one; systolic, bus and
+    crossbar none."""
+    ic = arch.interconnect
+    n = arch.num_pes
+    if ic.topology == "mesh":
+        return [MESH_ROUTER_PORTS] * n
+    if ic.topology == "tree":
+        return [TREE_ROUTER_PORTS] * max(n - 1, 0)
+    if ic.topology == "graph" and ic.edges:
+        degree = [0] * n
+        for a, b in ic.edges:
+            for v in (a, b):
+                if 0 <= v < n:
+                    degree[v] += 1
+        return [d + 1 for d in degree]
+    return []
+
+
+def noc_router_um2_45nm(arch: ArchSpec, flit_bits: float) -> float:
+    """Area of all the arch's NoC routers with ``flit_bits``-wide flits, µm² at 45 nm."""
+    return sum(router_um2_45nm(p, flit_bits) for p in router_ports(arch))
+
+
 def component_silicon(arch: ArchSpec) -> Silicon | None:
     """Area and leakage from the arch's components; None for kinds without a synthesized
     datapath (FPGA fabric: see its resources; a GPU: its datasheet die area)."""
@@ -76,6 +107,9 @@ def component_silicon(arch: ArchSpec) -> Silicon | None:
     lanes = arch.compute.lanes_for_vectors(clock)
     lane_add = ADD_UM2_45NM[p] * timing_upsize("fp_add" if is_floating(p) else "int_add", clock)
     logic["vector_unit"] = lanes * (lane_add + 2 * eb * REG_UM2_PER_BIT) * scale
+    routers = noc_router_um2_45nm(arch, eb)  # one operand per flit
+    if routers > 0:
+        logic["noc_routers"] = routers * scale
     sram: dict[str, float] = {}
     sram_bits = 0.0
     for b in arch.buffers:
