@@ -2,6 +2,7 @@
 
     hwsim validate                     # table, per case and summarised per group and source
     hwsim validate --format json -o validation.json
+    hwsim validate --format markdown   # the docs' validation page
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("validate", help="evaluate every bundled published reference case and "
                                         "print model vs published with the error")
     p.add_argument("files", nargs="*", help="reference YAML files (default: the bundled ones)")
-    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.add_argument("--format", choices=("table", "json", "markdown"), default="table")
     p.add_argument("-o", "--output", default=None, help="write to FILE instead of stdout")
     p.set_defaults(func=cmd_validate)
 
@@ -33,6 +34,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
         text = json.dumps({"producer": f"hwsim {VERSION} validate",
                            "summary": summary(results),
                            "cases": [r.to_dict() for r in results]}, indent=2)
+    elif args.format == "markdown":
+        text = validation_markdown(results)
     else:
         text = validation_table(results)
     _write(text, args.output)
@@ -65,4 +68,28 @@ def validation_table(results: list[CaseResult]) -> str:
     sources = {r.source: r.citation for r in results}
     out.append("")
     out += [f"[{k}] {v}" for k, v in sources.items()]
+    return "\n".join(out)
+
+
+def _cell(text: str) -> str:
+    """Text safe inside a Markdown table cell."""
+    return text.replace("|", "\\|").replace("<", "&lt;").replace("\n", " ")
+
+
+def validation_markdown(results: list[CaseResult]) -> str:
+    """The cases as a Markdown table (one row each), the summary table, then the sources."""
+    out = ["| case | kind | published | model | error | what | source |",
+           "|---|---|---:|---:|---:|---|---|"]
+    for r in results:
+        out.append(f"| `{r.id}` | {r.kind} | {r.published:.2f} {_cell(r.unit)} | "
+                   f"{r.model:.2f} {_cell(r.unit)} | {r.error:+.1%} | {_cell(r.what)} | "
+                   f"{_cell(r.source)} |")
+    out += ["", "| group/source | cases | mean \\|error\\| | worst \\|error\\| |",
+            "|---|---:|---:|---:|"]
+    for k, s in summary(results).items():
+        out.append(f"| {_cell(k)} | {s['cases']} | {s['mean_abs_error']:.1%} | "
+                   f"{s['worst_abs_error']:.1%} |")
+    out += ["", "Sources:", ""]
+    out += [f"- **{_cell(k)}**: {_cell(v)}"
+            for k, v in {r.source: r.citation for r in results}.items()]
     return "\n".join(out)
