@@ -5,10 +5,15 @@ Only ``yaml.safe_load``-equivalent construction is used (SafeLoader); nothing ex
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import collections.abc
+import difflib
+import re
+import typing
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from types import UnionType
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -97,35 +102,232 @@ def parse_yaml(text: str, file: str = "<string>") -> tuple[Any, LineMap]:
 
 
 def validate(model: type[BaseModel], data: Any, lines: LineMap, prefix: PathKey = ()) -> Any:
-    """Validate ``data`` with a pydantic model; turn the first error into a located SpecError."""
+    """Validate ``data`` with a pydantic model; every problem becomes a line of one located
+    SpecError (see :func:`validation_error`)."""
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise validation_error(exc, lines, prefix) from None
+        raise validation_error(exc, lines, prefix, model) from None
 
 
-def validation_error(exc: ValidationError, lines: LineMap, prefix: PathKey = ()) -> SpecError:
-    """Convert a pydantic ValidationError into one located SpecError (the first problem)."""
-    errors = exc.errors()
-    first = errors[0]
-    # Walk pydantic's location through the document: keys present in the YAML (and list
-    # indices) locate the line; a final key absent from the YAML is the missing field itself;
-    # other parts are discriminated-union tags that pydantic inserts, and are dropped.
+class CombinedSpecError(SpecError):
+    """Several located problems of one file, reported at once.
+
+    ``file``, ``line``, ``field`` and the first line of ``str()`` are those of the first
+    problem (a complete message on its own); every further problem follows on a line of its
+    own, located the same way. ``problems`` holds each as a SpecError."""
+
+    def __init__(self, problems: Sequence[SpecError]) -> None:
+        if not problems:
+            raise ValueError("CombinedSpecError needs at least one problem")
+        self.problems = tuple(problems)
+        first = self.problems[0]
+        rest = "".join("\n" + str(p) for p in self.problems[1:])
+        super().__init__(first.message + rest, first.file, first.line, first.field)
+
+    def __reduce__(self) -> tuple[Any, ...]:  # picklable (process pools, Dask)
+        return (CombinedSpecError, (self.problems,))
+
+
+def combine(problems: Sequence[SpecError]) -> SpecError:
+    """One SpecError for ``problems`` (in file order, repeats dropped): the problem itself
+    when there is one, else a CombinedSpecError with one line per problem."""
+    unique: dict[str, SpecError] = {}
+    for p in problems:
+        for q in (p.problems if isinstance(p, CombinedSpecError) else (p,)):
+            unique.setdefault(str(q), q)
+    ordered = sorted(unique.values(), key=lambda p: (p.line is None, p.line or 0))
+    if not ordered:
+        raise ValueError("no problems to combine")
+    return ordered[0] if len(ordered) == 1 else CombinedSpecError(ordered)
+
+
+def closest(word: str, choices: Iterable[str], n: int = 1) -> list[str]:
+    """The ``n`` choices closest to ``word`` (the same but for case; else difflib's closest;
+    else those it begins, as 'cap' begins 'capacity_kib'), best first; empty when none is
+    close."""
+    pool = [str(c) for c in dict.fromkeys(choices) if str(c) != word]
+    same_case = [c for c in pool if c.lower() == word.lower()]  # 'k' for 'K'
+    close = same_case[:n] or difflib.get_close_matches(word, pool, n=n, cutoff=0.6)
+    if not close and len(word) >= 3:
+        close = [c for c in pool if c.lower().startswith(word.lower())][:n]
+    return close
+
+
+def did_you_mean(word: str, choices: Iterable[str], n: int = 1) -> str:
+    """``" (did you mean 'x'?)"`` for the closest of ``choices`` to ``word``, or ``""`` (the
+    form ``--set`` mistakes use too)."""
+    close = closest(word, choices, n)
+    return " (did you mean " + " or ".join(f"'{c}'" for c in close) + "?)" if close else ""
+
+
+# --- the schema behind a pydantic location -------------------------------------------------
+
+
+def type_options(tp: Any) -> list[Any]:
+    """The alternatives of a type annotation: ``Annotated`` stripped, ``X | None`` and other
+    unions split, ``None`` dropped."""
+    origin = typing.get_origin(tp)
+    if origin is Annotated:
+        return type_options(typing.get_args(tp)[0])
+    if origin is typing.Union or isinstance(tp, UnionType):
+        out: list[Any] = []
+        for arg in typing.get_args(tp):
+            if arg is not type(None):
+                out.extend(type_options(arg))
+        return out
+    return [tp]
+
+
+def is_model(tp: Any) -> bool:
+    """Whether ``tp`` is a pydantic model class."""
+    return isinstance(tp, type) and issubclass(tp, BaseModel)
+
+
+def _tag_values(model: type[BaseModel]) -> set[str]:
+    """Literal string values of a model's fields (a discriminated union's tag is one)."""
+    out: set[str] = set()
+    for f in model.model_fields.values():
+        if typing.get_origin(f.annotation) is Literal:
+            out |= {str(a) for a in typing.get_args(f.annotation)}
+    return out
+
+
+def schema_step(tp: Any, part: str | int) -> Any:
+    """The type found at ``part`` (a field, a list index, a dict key) of type ``tp``, or None
+    when the schema cannot say (``Any``, an unknown field). A discriminated union's tag, which
+    pydantic puts into its locations, selects that member."""
+    options = type_options(tp)
+    models = [o for o in options if is_model(o)]
+    if isinstance(part, str):
+        for m in models:  # a union tag ('conv2d') or a member's name ('Conv2d')
+            if len(models) > 1 and (part == m.__name__ or part in _tag_values(m)):
+                return m
+    for o in options:
+        if is_model(o):
+            if isinstance(part, str) and part in o.model_fields:
+                return o.model_fields[part].annotation
+            continue
+        origin = typing.get_origin(o)
+        args = typing.get_args(o)
+        if origin in (list, set, frozenset, collections.abc.Sequence) and args:
+            if isinstance(part, int) or str(part).isdigit():
+                return args[0]
+        elif origin is tuple and args:
+            if isinstance(part, int) or str(part).isdigit():
+                i = int(part)
+                if len(args) == 2 and args[1] is Ellipsis:
+                    return args[0]
+                return args[i] if i < len(args) else None
+        elif origin in (dict, collections.abc.Mapping) and len(args) == 2:
+            return args[1]
+    return None
+
+
+def field_names(tp: Any) -> list[str]:
+    """Field names of the model(s) behind ``tp`` (empty when it is no model)."""
+    out: list[str] = []
+    for o in type_options(tp):
+        if is_model(o):
+            out.extend(o.model_fields)
+    return list(dict.fromkeys(out))
+
+
+def _type_at(model: Any, loc: Sequence[str | int]) -> Any:
+    tp = model
+    for part in loc:
+        if tp is None:
+            return None
+        tp = schema_step(tp, part)
+    return tp
+
+
+# --- pydantic errors to located problems ---------------------------------------------------
+
+
+def _locate(loc: Sequence[str | int], lines: LineMap, prefix: PathKey
+            ) -> tuple[int | None, str]:
+    """(line, dotted field) of a pydantic location. Keys present in the YAML (and list
+    indices) locate the line; a final key absent from the YAML is the missing field itself;
+    other parts are discriminated-union tags that pydantic inserts, and are dropped."""
     node_path: list[str | int] = list(prefix)
     field_path: list[str | int] = list(prefix)
-    parts = list(first["loc"])
-    if first.get("type") in ("union_tag_invalid", "union_tag_not_found"):
-        parts.append(str(first.get("ctx", {}).get("discriminator", "")).strip("'"))
-    for i, part in enumerate(parts):
+    for i, part in enumerate(loc):
         candidate = (*node_path, part)
         if candidate in lines.lines or isinstance(part, int):
             node_path.append(part)
             field_path.append(part)
-        elif i == len(parts) - 1:
+        elif i == len(loc) - 1:
             field_path.append(part)
-    msg = first["msg"]
-    if first.get("type") == "extra_forbidden":
-        msg = "unknown field (check its spelling against the schema in the README)"
-    more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
-    field_name = _dotted(field_path)
-    return SpecError(msg + more, lines.file, lines.line_of(node_path), field_name or None)
+    return lines.line_of(node_path), _dotted(field_path)
+
+
+def _expected(ctx: dict[str, Any], key: str) -> list[str]:
+    """Quoted choices of a pydantic message context ("'a', 'b' or 'c'") as a list."""
+    return re.findall(r"'([^']*)'", str(ctx.get(key, "")))
+
+
+_UNKNOWN = "unknown field (check its spelling against the schema in the README)"
+
+
+def validation_problems(exc: ValidationError, lines: LineMap, prefix: PathKey = (),
+                        model: Any = None,
+                        keep: Callable[[dict[str, Any]], bool] | None = None
+                        ) -> list[SpecError]:
+    """Every problem of a pydantic ValidationError as a located SpecError, in file order.
+
+    ``model`` (the model class or type validated, optional) lets an unknown key suggest the
+    closest field name. A misspelt key whose suggestion is a required field reported missing
+    beside it is one problem ("unknown field (did you mean 'bandwidth_gbps'?)"),
+    not two. ``keep`` (a test on pydantic's error dicts) leaves the others out."""
+    errors: list[dict[str, Any]] = [dict(e) for e in exc.errors()]
+    errors = [e for e in errors if keep is None or keep(e)]
+    missing: dict[tuple[Any, ...], set[str]] = {}
+    for e in errors:
+        if e.get("type") == "missing" and e["loc"] and isinstance(e["loc"][-1], str):
+            missing.setdefault(tuple(e["loc"][:-1]), set()).add(e["loc"][-1])
+    absorbed: set[tuple[Any, ...]] = set()
+    problems: list[SpecError] = []
+    for e in errors:
+        loc = list(e["loc"])
+        kind = e.get("type")
+        ctx = e.get("ctx") or {}
+        msg = str(e["msg"])
+        if kind in ("union_tag_invalid", "union_tag_not_found"):
+            tag_field = str(ctx.get("discriminator", "")).strip("'")
+            loc.append(tag_field)
+            if kind == "union_tag_invalid":
+                msg += did_you_mean(str(ctx.get("tag", "")), _expected(ctx, "expected_tags"))
+        elif kind == "literal_error" and isinstance(e.get("input"), str):
+            msg += did_you_mean(str(e["input"]), _expected(ctx, "expected"))
+        elif kind == "extra_forbidden" and loc and isinstance(loc[-1], str):
+            parent, key = tuple(loc[:-1]), loc[-1]
+            siblings = missing.get(parent, set())
+            close = difflib.get_close_matches(key, sorted(siblings), n=1, cutoff=0.6)
+            if close:  # the misspelling of a required field: one problem
+                absorbed.add((*parent, close[0]))
+                hint = f" (did you mean '{close[0]}'?)"
+            else:
+                fields = field_names(_type_at(model, parent)) if model is not None else []
+                hint = did_you_mean(key, fields or sorted(siblings))
+            msg = f"unknown field{hint}" if hint else _UNKNOWN
+        elif kind == "extra_forbidden":
+            msg = _UNKNOWN
+        problems.append(_problem(loc, msg, lines, prefix))
+    kept = [p for e, p in zip(errors, problems)
+            if not (e.get("type") == "missing" and tuple(e["loc"]) in absorbed)]
+    return kept
+
+
+def _problem(loc: Sequence[str | int], msg: str, lines: LineMap, prefix: PathKey
+             ) -> SpecError:
+    line, field_name = _locate(loc, lines, prefix)
+    return SpecError(msg, lines.file, line, field_name or None)
+
+
+def validation_error(exc: ValidationError, lines: LineMap, prefix: PathKey = (),
+                     model: Any = None) -> SpecError:
+    """One SpecError holding every problem of a pydantic ValidationError, each located
+    (``file:line: field '...': message``, one line each, in file order; see
+    :func:`validation_problems`). A single problem gives exactly one line."""
+    return combine(validation_problems(exc, lines, prefix, model))

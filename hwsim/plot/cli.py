@@ -17,7 +17,8 @@ _EPILOG = """kinds and inputs:
   sparsity     compare JSON/CSV: speedup (or --metric latency) vs weight sparsity, per target
   energy       run JSON/CSV (per layer), compare JSON/CSV or sweep Parquet/CSV (per
                configuration), or several run JSONs (one bar each): stacked energy components
-  roofline     run JSON/CSV and --arch: layers against the compute and DRAM roofs
+  roofline     run JSON/CSV: layers against the compute and DRAM roofs of --arch, or of
+               the accelerator the run JSON records (arch_spec, or arch_source + overrides)
   pareto       sweep Parquet/CSV (or compare rows): --x/--y points and their Pareto front
   utilization  one or more run JSON/CSV files: layers x runs heat map of PE utilization
 
@@ -33,11 +34,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("inputs", nargs="+", metavar="INPUT",
                    help="result file(s): .json, .csv or .parquet")
     p.add_argument("-o", "--output", required=True, help="FILE.png, FILE.svg or FILE.pdf")
-    p.add_argument("--arch", default=None, help="roofline: arch YAML path or bundled name")
+    p.add_argument("--arch", default=None,
+                   help="roofline: arch YAML path or bundled name (default: the one the run "
+                        "JSON records)")
     p.add_argument("--set", action="append", metavar="PATH=VALUE",
-                   help="roofline: override an arch field (as for run)")
+                   help="roofline: override an arch field (as for run; on top of the "
+                        "recorded arch when --arch is not given)")
     p.add_argument("--metric", choices=("speedup", "latency"), default="speedup",
                    help="sparsity: y axis")
+    p.add_argument("--log-y", action="store_true",
+                   help="sparsity, pareto: log-scale the y axis (speedups: 1x, 2x, 4x, ...)")
     p.add_argument("--relative", action="store_true", help="energy: percent of each bar")
     p.add_argument("--x", default="latency_s", help="pareto: x column (lower is better)")
     p.add_argument("--y", default="energy_j", help="pareto: y column (lower is better)")
@@ -63,7 +69,8 @@ def build_figure(args: argparse.Namespace) -> Any:
 
     kind = args.kind
     if kind == "sparsity":
-        return plot.plot_sparsity(load_result(_one(args)), metric=args.metric, title=args.title)
+        return plot.plot_sparsity(load_result(_one(args)), metric=args.metric, title=args.title,
+                                  log_y=args.log_y)
     if kind == "energy":
         if len(args.inputs) > 1:
             data: Any = [load_result(p) for p in args.inputs]
@@ -71,16 +78,18 @@ def build_figure(args: argparse.Namespace) -> Any:
             data = load_result(_one(args))
         return plot.plot_energy_breakdown(data, relative=args.relative, title=args.title)
     if kind == "roofline":
-        if not args.arch:
-            raise HwsimError("plot roofline needs --arch (for the DRAM bandwidth and peak)")
         from hwsim.arch.load import load_arch
+        from hwsim.plot.data import recorded_arch
 
-        arch = load_arch(args.arch, args.set)
-        return plot.plot_roofline(load_result(_one(args)), arch, annotate=args.annotate,
-                                  title=args.title)
+        result = load_result(_one(args))
+        arch = load_arch(args.arch, args.set) if args.arch else recorded_arch(result, args.set)
+        if arch is None:
+            raise HwsimError("plot roofline needs --arch (for the DRAM bandwidth and peak): "
+                             "the result does not record its accelerator")
+        return plot.plot_roofline(result, arch, annotate=args.annotate, title=args.title)
     if kind == "pareto":
         return plot.plot_pareto(load_result(_one(args)), x=args.x, y=args.y, hue=args.hue,
-                                logx=args.log, logy=args.log, title=args.title)
+                                logx=args.log, logy=args.log or args.log_y, title=args.title)
     runs = [load_result(p) for p in args.inputs]
     return plot.plot_utilization(runs, labels=args.label, title=args.title)
 

@@ -54,9 +54,23 @@ def _flatten(records: list[dict[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame(flat_records(records))
 
 
+#: What a run result says about itself, besides its layers (``provenance``: what produced
+#: it, :func:`hwsim.report.provenance.provenance`).
+RUN_META = ("arch", "kind", "workload", "batch", "objective", "clock_hz", "num_pes", "totals",
+            "provenance")
+#: Prefix of the provenance columns of CSV results and flattened compare rows.
+PROVENANCE = "provenance."
+
+
 def _run_meta(d: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: d[k] for k in ("arch", "kind", "workload", "batch", "objective", "clock_hz",
-                              "num_pes", "totals") if k in d}
+    meta = {k: d[k] for k in RUN_META if k in d and d[k] is not None}
+    prov = d.get("provenance")
+    if isinstance(prov, Mapping):  # what a run JSON records of what produced it
+        for key, src in (("sparsity", "sparsity"), ("level", "level"),
+                         ("arch_source", "arch_path"), ("overrides", "sets")):
+            if key not in meta and prov.get(src) is not None:
+                meta[key] = prov[src]
+    return meta
 
 
 def _records(rows: Sequence[Any]) -> list[dict[str, Any]]:
@@ -132,8 +146,11 @@ def load_result(path: str | Path) -> Result:
             if res.kind == "run":
                 df = df[df["name"] != "TOTAL"].reset_index(drop=True)
                 res = Result("run", df)
+                if len(df):
+                    res.meta = _meta_of_csv_run(df)
         elif suffix in (".parquet", ".pq"):
             res = to_result(pd.read_parquet(p))
+            res.meta.update(_parquet_meta(p))
         else:
             raise HwsimError("expected a .json, .csv or .parquet result file")
     except HwsimError as exc:
@@ -175,3 +192,183 @@ def pareto_front(df: pd.DataFrame, x: str = "latency_s", y: str = "energy_j") ->
     mask = np.zeros(len(df), dtype=bool)
     mask[order[ys_sorted < best_before]] = True
     return pd.Series(mask, index=df.index, name="pareto")
+
+
+def _parquet_meta(path: Path) -> dict[str, Any]:
+    """What a sweep table says about itself: the JSON object under the ``hwsim`` key of its
+    Parquet metadata, when it has one (else nothing)."""
+    import pyarrow.parquet as pq
+
+    try:
+        raw = (pq.read_schema(path).metadata or {}).get(b"hwsim")
+        meta = json.loads(raw) if raw else {}
+    except (OSError, ValueError):
+        return {}
+    return dict(meta) if isinstance(meta, dict) else {}
+
+
+def _cell(value: Any) -> Any:
+    """A provenance cell of a CSV: JSON text (lists, objects) decoded, NaN as None."""
+    if isinstance(value, float) and np.isnan(value):
+        return None
+    if isinstance(value, str) and value[:1] in "[{":
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value.item() if hasattr(value, "item") else value
+
+
+def row_provenance(df: pd.DataFrame, i: int = 0) -> dict[str, Any]:
+    """The provenance of row ``i`` of a frame with ``provenance.<key>`` columns."""
+    cols = [c for c in df.columns if str(c).startswith(PROVENANCE)]
+    return {str(c)[len(PROVENANCE):]: _cell(df[c].iloc[i]) for c in cols} if len(df) else {}
+
+
+def _meta_of_csv_run(df: pd.DataFrame) -> dict[str, Any]:
+    """A run CSV's meta: its provenance columns (repeated on every row)."""
+    prov = row_provenance(df)
+    if not prov:
+        return {}
+    meta: dict[str, Any] = {"provenance": prov}
+    for key in ("arch", "workload", "batch", "objective"):
+        if prov.get(key) is not None:
+            meta[key] = prov[key]
+    return meta
+
+
+def provenance_of(res: Result) -> dict[str, Any]:
+    """The provenance a run result records (its JSON's ``provenance`` object, a CSV's
+    ``provenance.<key>`` columns), or {}."""
+    prov = res.meta.get("provenance")
+    if isinstance(prov, Mapping):
+        return dict(prov)
+    return row_provenance(res.frame) if res.kind == "run" else {}
+
+
+# --- what a result says it ran: titles and the roofline's accelerator -----------------------
+
+NO_SUPPORT = "no sparsity support"
+
+
+def support_text(support: Any) -> str:
+    """Short words for what an accelerator does with zeros, from its support dict (a compare
+    row's ``support``, :func:`hwsim.report.hardware_support`; JSON text in a CSV):
+    'skip unstructured, W bitmap, gating'; 'no sparsity support' when it does nothing with
+    zeros; '' when unknown. Text is returned as it is."""
+    from hwsim.report.compare import support_text as words
+
+    if isinstance(support, str):
+        if not support.startswith("{"):
+            return support
+        try:
+            support = json.loads(support)
+        except ValueError:
+            return support
+    if not isinstance(support, Mapping) or not support:
+        return ""
+    formats = [(support.get(op) or {}).get("format", "dense") if isinstance(
+        support.get(op), Mapping) else support.get(op) or "dense" for op in ("weights", "inputs")]
+    if (str(support.get("skip", "none")) in ("none", "") and not support.get("skip_inputs")
+            and not support.get("gating") and all(f == "dense" for f in formats)):
+        return NO_SUPPORT
+    return words(dict(support))
+
+
+def run_support(res: Result) -> str:
+    """Support text of the accelerator a run result records ('' when it records none, or
+    its file is gone or changed)."""
+    from hwsim.report import hardware_support
+
+    try:
+        arch = recorded_arch(res)
+    except HwsimError:
+        return ""
+    return support_text(hardware_support(arch)) if arch is not None else ""
+
+
+def run_pattern(res: Result) -> str:
+    """The sparsity pattern a run result records ('' for each layer's own)."""
+    prov = provenance_of(res)
+    return str(prov.get("sparsity_label") or prov.get("sparsity") or "")
+
+
+def frame_support(df: pd.DataFrame, arch: str | None = None) -> str:
+    """Support text of compare rows or sweep rows (of one ``arch``), from their ``support``
+    column, or ``param.sparsity.*`` columns that hold one value each; '' when unknown or
+    mixed."""
+    if arch is not None and "arch" in df.columns:
+        df = df[df["arch"].astype(str) == arch]
+    if df.empty:
+        return ""
+    if "support" in df.columns:
+        texts = {support_text(v) for v in df["support"] if v is not None}
+        return texts.pop() if len(texts) == 1 else ""
+    cols = [c for c in df.columns if str(c).startswith("param.sparsity.")]
+    if not cols or any(df[c].nunique(dropna=False) > 1 for c in cols):
+        return ""
+    support: dict[str, Any] = {}
+    for c in cols:
+        keys = str(c).removeprefix("param.sparsity.").split(".")
+        value = _cell(df[c].iloc[0])
+        if len(keys) == 1:
+            support[keys[0]] = value  # skip, gating, nm, ...
+        elif len(keys) == 2 and keys[1] == "format":
+            support[keys[0]] = {"format": value}  # weights.format, inputs.format
+    return support_text(support)
+
+
+def one_value(df: pd.DataFrame, col: str) -> str:
+    """The single value of ``col`` across ``df`` as text; '' when absent, empty or mixed."""
+    if col not in df.columns:
+        return ""
+    values = [v for v in dict.fromkeys(df[col].dropna().astype(str)) if v]
+    return values[0] if len(values) == 1 else ""
+
+
+def frame_workload(df: pd.DataFrame, meta: Mapping[str, Any] | None = None) -> str:
+    """The one workload of compare or sweep rows (``workload`` or ``provenance.workload``
+    column, else ``meta``), '' when unknown or several."""
+    return (one_value(df, "workload") or one_value(df, PROVENANCE + "workload")
+            or str((meta or {}).get("workload") or ""))
+
+
+def title_for(what: str, workload: str = "", archs: Sequence[str] = (), support: str = "",
+              sparsity: str = "") -> str:
+    """'workload on arch: what', and on a second line what ran when known ('hardware: skip
+    unstructured; pattern: unstructured 50%'; hardware without sparsity support is named
+    only next to a pattern)."""
+    if support == NO_SUPPORT and not sparsity:
+        support = ""
+    head = workload
+    if archs:
+        head += (" on " if head else "") + ", ".join(archs)
+    first = f"{head}: {what}" if head else what
+    extra = "; ".join(x for x in (f"hardware: {support}" if support else "",
+                                   f"pattern: {sparsity}" if sparsity else "") if x)
+    return f"{first}\n{extra}" if extra else first
+
+
+def recorded_arch(res: Result, overrides: Sequence[str] | None = None) -> Any:
+    """The ArchSpec a run result was computed on, from its provenance (``arch_path`` and its
+    ``sets``), with ``overrides`` (``--set`` items) applied on top; None when the result does
+    not record its file. HwsimError when the file is gone, or no longer gives the hardware the
+    result was computed on (its ``arch_sha256`` differs)."""
+    from hwsim.arch.load import load_arch
+    from hwsim.report import arch_sha256
+
+    prov = provenance_of(res)
+    path = prov.get("arch_path")
+    if not isinstance(path, str) or not path:
+        return None
+    if not Path(path).is_file() and res.source and not Path(path).is_absolute():
+        beside = Path(res.source).parent / path
+        path = str(beside) if beside.is_file() else path
+    recorded = [str(x) for x in prov.get("sets") or []]
+    arch = load_arch(path, recorded or None)
+    digest = prov.get("arch_sha256")
+    if digest and arch_sha256(arch) != digest:
+        raise HwsimError(f"{path} no longer describes the accelerator this result was "
+                         "computed on (its sha256 differs from the result's provenance); "
+                         "give --arch (and --set)")
+    return load_arch(path, recorded + list(overrides)) if overrides else arch

@@ -4,6 +4,7 @@ sweep points, several runs)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -12,7 +13,18 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from hwsim.errors import HwsimError
-from hwsim.plot.data import Result, component_of, energy_columns, ok_rows, to_result
+from hwsim.plot.data import (
+    Result,
+    component_of,
+    energy_columns,
+    frame_support,
+    frame_workload,
+    ok_rows,
+    run_pattern,
+    run_support,
+    title_for,
+    to_result,
+)
 from hwsim.plot.style import (
     COMPONENT_COLOURS,
     component_styles,
@@ -53,13 +65,33 @@ def _config_labels(res: Result) -> list[str]:
     if "label" in df.columns:  # a sweep table labelled by the caller
         return [str(lb) for lb in df["label"]]
     params = [c for c in df.columns if str(c).startswith("param.") and df[c].nunique() > 1]
-    for extra in ("workload", "sparsity"):
+    for extra in ("workload", "sparsity"):  # the base arch of a sweep gets a panel each
         if extra in df.columns and df[extra].nunique() > 1:
             params.append(extra)
     if not params:
         return [f"#{i}" for i in range(len(df))]
     return ["\n".join(f"{str(c).removeprefix('param.')}={df[c].iloc[i]}" for c in params)
             for i in range(len(df))]
+
+
+def _context(data: Any) -> dict[str, Any]:
+    """What the bars show, for the title: workload, accelerators, support, pattern."""
+    if isinstance(data, Sequence) and not isinstance(data, str) and data and any(
+            isinstance(d, (Report, Result)) or (isinstance(d, dict) and "layers" in d)
+            for d in data):
+        metas = [to_result(d).meta for d in data]
+        workloads = {str(m.get("workload") or "") for m in metas}
+        return {"workload": workloads.pop() if len(workloads) == 1 else ""}
+    res = to_result(data)
+    if res.kind == "run":
+        arch = str(res.meta.get("arch") or "")
+        return {"workload": str(res.meta.get("workload") or ""), "archs": [arch] if arch else [],
+                "support": run_support(res), "sparsity": run_pattern(res)}
+    df = ok_rows(res.frame)
+    archs = list(dict.fromkeys(df["arch"].astype(str))) if "arch" in df.columns else []
+    return {"workload": frame_workload(df, res.meta),
+            "archs": archs if len(archs) == 1 or res.kind == "sweep" else [],
+            "support": frame_support(df) if len(archs) <= 1 else ""}
 
 
 def energy_frame(data: Any) -> tuple[pd.DataFrame, str]:
@@ -77,7 +109,7 @@ def energy_frame(data: Any) -> tuple[pd.DataFrame, str]:
                          "(or energy_breakdown_j dicts)")
     out = df[energy_columns(df)].apply(pd.to_numeric, errors="coerce").fillna(0.0)
     out.insert(0, "label", _config_labels(res))
-    if res.kind == "compare" and "arch" in df.columns:
+    if res.kind in ("compare", "sweep") and "arch" in df.columns:
         out.insert(1, "group", df["arch"].astype(str).to_numpy())
     return out, "layer" if res.kind == "run" else "config"
 
@@ -106,7 +138,10 @@ def plot_energy_breakdown(data: Any, relative: bool = False, ax: Axes | None = N
     each bar as percentages of its own total. Buffers are drawn one by one unless there are
     more than four (runs on different accelerators), when they are summed (``merge`` forces
     either way)."""
+    if isinstance(data, (str, Path)):
+        data = to_result(data)  # read once: the bars and the title both need it
     bars, what = energy_frame(data)
+    context = _context(data)
     n_buffers = sum(component_of(c) not in COMPONENT_COLOURS for c in energy_columns(bars))
     if merge or (merge is None and n_buffers > MAX_BUFFERS):
         bars = merge_buffers(bars)
@@ -115,7 +150,9 @@ def plot_energy_breakdown(data: Any, relative: bool = False, ax: Axes | None = N
     styles = component_styles(comps)
     groups = list(dict.fromkeys(bars["group"])) if "group" in bars.columns else [None]
     if len(groups) > 1 and ax is None:
-        return _faceted(bars, groups, comps, styles, relative, title)
+        return _faceted(bars, groups, comps, styles, relative,
+                        title or title_for("energy by component, per accelerator",
+                                           context.get("workload", "")))
     n = len(bars)
     width, height = max(5.0, 0.22 * n + 2.8), 3.6 if n <= 12 else 4.2
     labels = [str(lb) for lb in bars["label"]]
@@ -127,8 +164,8 @@ def plot_energy_breakdown(data: Any, relative: bool = False, ax: Axes | None = N
         handles, labels = ax.get_legend_handles_labels()
         ax.legend(handles[::-1], labels[::-1], loc="upper left", bbox_to_anchor=(1.01, 1.0),
                   title="component", title_fontsize=8)
-        ax.set_title(title or ("energy per layer by component" if what == "layer"
-                               else "energy by component"))
+        ax.set_title(title or title_for("energy per layer by component" if what == "layer"
+                                        else "energy by component", **context))
         return finish(fig)
 
 

@@ -5,12 +5,21 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from hwsim.errors import HwsimError
-from hwsim.plot.data import ok_rows, pareto_front, require, to_result
+from hwsim.plot.data import (
+    frame_support,
+    frame_workload,
+    ok_rows,
+    pareto_front,
+    require,
+    title_for,
+    to_result,
+)
 from hwsim.plot.style import (
     GREY,
     MARKERS,
@@ -19,6 +28,8 @@ from hwsim.plot.style import (
     column_unit,
     finish,
     new_axes,
+    overlap_depths,
+    same_as,
     si_scale,
     style,
 )
@@ -56,11 +67,21 @@ def plot_pareto(data: Any, x: str = "latency_s", y: str = "energy_j", hue: str |
                                  f"{len(OKABE_ITO)} can be told apart")
             with contextlib.suppress(TypeError):
                 values = sorted(values)
-            for i, v in enumerate(values):
-                sub = df[df[hue] == v]
+            subs = [df[df[hue] == v] for v in values]
+            same = same_as([np.column_stack([sub[x], sub[y]]) for sub in subs])
+            depth = overlap_depths(same)
+            for i, (v, sub) in enumerate(zip(values, subs)):
+                label = f"{hue.removeprefix('param.')} = {v}"
+                j = same[i]
+                if j is not None:  # drawn around the points it would hide
+                    label += f" (same points as {values[j]})"
+                    ax.scatter(sub[x] * fx, sub[y] * fy, s=22 * (1 + 1.2 * depth[i]),
+                               facecolor="none", edgecolor=OKABE_ITO[i], marker=MARKERS[i],
+                               linewidth=1.1, zorder=2.5, label=label, gid=f"points:{v}")
+                    continue
                 ax.scatter(sub[x] * fx, sub[y] * fy, s=22, color=OKABE_ITO[i],
                            marker=MARKERS[i], alpha=0.75, linewidth=0, zorder=2,
-                           label=f"{hue.removeprefix('param.')} = {v}", gid=f"points:{v}")
+                           label=label, gid=f"points:{v}")
         else:
             ax.scatter(df[x] * fx, df[y] * fy, s=18, color=GREY, alpha=0.55, linewidth=0,
                        zorder=2, label=f"design points ({len(df)})", gid="points")
@@ -77,8 +98,8 @@ def plot_pareto(data: Any, x: str = "latency_s", y: str = "energy_j", hue: str |
         ax.set_xlabel(column_label(x, ux))
         ax.set_ylabel(column_label(y, uy))
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
-        where = ""
-        if "workload" in df.columns and df["workload"].nunique() == 1:
-            where = f"{df['workload'].iloc[0]}: "
-        ax.set_title(title or f"{where}design space and Pareto front")
+        archs = list(dict.fromkeys(df["arch"].astype(str))) if "arch" in df.columns else []
+        ax.set_title(title or title_for(
+            "design space and Pareto front", frame_workload(df, res.meta), archs,
+            frame_support(df) if len(archs) <= 1 else ""))
         return finish(fig)

@@ -10,7 +10,15 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from hwsim.errors import HwsimError
-from hwsim.plot.data import require, to_result
+from hwsim.plot.data import (
+    Result,
+    require,
+    run_pattern,
+    run_support,
+    support_text,
+    title_for,
+    to_result,
+)
 from hwsim.plot.style import GREY, OKABE_ITO, finish, new_axes, style
 
 #: Bound colours: compute and DRAM fixed, buffer ports in turn.
@@ -126,9 +134,19 @@ def plot_roofline(data: Any, arch: Any = None, ax: Axes | None = None, annotate:
                    Line2D([], [], marker="o", linestyle="", color=colours[bounds[i - 3]],
                           markersize=6) for i, h in enumerate(handles)]
         ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-        wl = res.meta.get("workload")
-        ax.set_title(title or f"roofline: {wl + ' on ' if wl else ''}{name}")
+        ax.set_title(title or title_for("roofline", str(res.meta.get("workload") or ""),
+                                        [str(name)], _support(arch, res), run_pattern(res)))
         return finish(fig)
+
+
+def _support(arch: Any, res: Result) -> str:
+    """Sparsity support of the roofline's accelerator (the one drawn), else the run's."""
+    from hwsim.arch.spec import ArchSpec
+    from hwsim.report import hardware_support
+
+    if isinstance(arch, ArchSpec):
+        return support_text(hardware_support(arch))
+    return run_support(res)
 
 
 def ridge_intensity(arch: Any) -> float:

@@ -7,12 +7,13 @@ Figures are explicit ``matplotlib.figure.Figure`` objects built inside ``style()
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import matplotlib
+import numpy as np
 from cycler import cycler
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
@@ -100,6 +101,35 @@ def finish(fig: Figure) -> Figure:
     """Resolve lazily created artists (ticks, layout) while the style is active."""
     fig.draw_without_rendering()
     return fig
+
+
+def same_as(series: Sequence[Any], rtol: float = 1e-6) -> list[int | None]:
+    """For each series of points (an (n, 2) array-like of x, y), the index of the first
+    earlier series with exactly the same points (in any order, within ``rtol``), else None:
+    the series a later one would hide when drawn on top of it."""
+    keys = []
+    for pts in series:
+        a = np.asarray(pts, dtype=float).reshape(-1, 2)
+        keys.append(a[np.lexsort((a[:, 1], a[:, 0]))] if len(a) else a)
+    out: list[int | None] = []
+    for i, a in enumerate(keys):
+        match = None
+        for j in range(i):
+            b = keys[j]
+            if len(a) and a.shape == b.shape and np.allclose(a, b, rtol=rtol, atol=0.0):
+                match = out[j] if out[j] is not None else j
+                break
+        out.append(match)
+    return out
+
+
+def overlap_depths(same: Sequence[int | None]) -> list[int]:
+    """How many earlier series each one lies on (0: none): marker sizes grow with it, so that
+    coinciding series show as concentric markers."""
+    depth: list[int] = []
+    for i, j in enumerate(same):
+        depth.append(0 if j is None else sum(1 for k in range(i) if same[k] == j or k == j))
+    return depth
 
 
 FORMATS = ("png", "svg", "pdf")

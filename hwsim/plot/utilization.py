@@ -14,7 +14,15 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from hwsim.errors import HwsimError
-from hwsim.plot.data import Result, require, to_result
+from hwsim.plot.data import (
+    Result,
+    one_value,
+    require,
+    run_pattern,
+    run_support,
+    title_for,
+    to_result,
+)
 from hwsim.plot.style import figure_of, finish, style
 from hwsim.report import Report
 
@@ -48,23 +56,44 @@ def utilization_frame(data: Any, labels: Sequence[str] | None = None) -> pd.Data
     if labels is not None and len(labels) != len(runs):
         raise HwsimError(f"{len(labels)} labels for {len(runs)} runs")
     frames = []
-    names: list[str] = []
-    for i, r in enumerate(runs):
-        res = to_result(r)
+    results = [to_result(r) for r in runs]
+    for res in results:
         if res.kind != "run":
             raise HwsimError(f"a utilization map needs run results (per layer), not "
                              f"{res.kind} rows")
         require(res.frame, ["name", "utilization", "bound"], "a utilization map")
-        label = labels[i] if labels else str(
-            res.meta.get("arch") or (Path(res.source).stem if res.source else f"run {i + 1}"))
-        if label in names:
-            label = f"{label} #{i + 1}"
-        names.append(label)
+    names = list(labels) if labels else default_labels(results)
+    for res, label in zip(results, names):
         f = res.frame[["name", "utilization", "bound"]].copy()
         f["macs"] = res.frame["macs"] if "macs" in res.frame.columns else 1.0
+        f["workload"] = str(res.meta.get("workload") or "")
         f.insert(0, "config", label)
         frames.append(f)
     return pd.concat(frames, ignore_index=True)
+
+
+def default_labels(results: Sequence[Result]) -> list[str]:
+    """Column labels of runs: each run's accelerator name (a CSV run, which does not record
+    it: its file name); runs of one accelerator get what tells them apart (workload, pattern,
+    hardware support, file name), else a number."""
+    base = [str(r.meta.get("arch") or (Path(r.source).stem if r.source else f"run {i + 1}"))
+            for i, r in enumerate(results)]
+    out = list(base)
+    for name in {b for b in base if base.count(b) > 1}:
+        idx = [i for i, b in enumerate(base) if b == name]
+        for tell in (lambda r: str(r.meta.get("workload") or ""),
+                     lambda r: run_pattern(r) or "dense",
+                     lambda r: run_support(r),
+                     lambda r: Path(r.source).stem if r.source else ""):
+            words = [tell(results[i]) for i in idx]
+            if all(words) and len(set(words)) == len(words):
+                for i, w in zip(idx, words):
+                    out[i] = f"{name}\n{w}"
+                break
+        else:
+            for k, i in enumerate(idx, start=1):
+                out[i] = f"{name} #{k}"
+    return out
 
 
 def plot_utilization(data: Any, labels: Sequence[str] | None = None, ax: Axes | None = None,
@@ -74,6 +103,7 @@ def plot_utilization(data: Any, labels: Sequence[str] | None = None, ax: Axes | 
     initials). Layers without MACs (pooling, element-wise: the vector unit) are left out
     unless ``include_vector``; a layer a run lacks is a blank cell."""
     long = utilization_frame(data, labels)
+    workload = one_value(long, "workload")
     if not include_vector:
         has_macs = long.groupby("name", sort=False)["macs"].transform("max") > 0
         long = long[has_macs]
@@ -125,5 +155,5 @@ def plot_utilization(data: Any, labels: Sequence[str] | None = None, ax: Axes | 
         ax.set_ylabel("layer")
         cb = fig.colorbar(mesh, ax=ax, shrink=min(1.0, 6 / max(nr, 1) + 0.4), pad=0.02)
         cb.set_label("PE utilization (%)")
-        ax.set_title(title or "PE utilization per layer")
+        ax.set_title(title or title_for("PE utilization per layer", workload))
         return finish(fig)

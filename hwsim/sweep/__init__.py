@@ -14,7 +14,7 @@ from hwsim.lazy import lazy_attributes
 _WHERE = {
     "filter_rows": "pareto", "front_mask": "pareto", "load_results": "pareto",
     "pareto_front": "pareto", "SweepSummary": "run", "run_sweep": "run", "Sweep": "spec",
-    "load_sweep": "spec",
+    "load_sweep": "spec", "BaseArch": "spec",
 }
 __all__ = sorted(_WHERE)
 

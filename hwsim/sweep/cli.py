@@ -42,7 +42,8 @@ def cmd_pareto(args: argparse.Namespace) -> int:
     if args.filter:
         df = filter_rows(df, args.filter)
     front = pareto_front(df, args.x, args.y, maximize=args.maximize or ())
-    show = [c for c in ("id", "workload", "sparsity", "level") if c in front.columns]
+    show = [c for c in ("id", "arch", "workload", "sparsity", "level") if c in front.columns
+            and (c != "arch" or df[c].nunique() > 1)]  # the base arch when there are several
     show += [c for c in front.columns if str(c).startswith("param.")] + [args.x, args.y]
     # columns with nothing in them (sparsity when the sweep sets none) only widen the table
     show = [c for c in dict.fromkeys(show) if c in (args.x, args.y) or front[c].notna().any()]

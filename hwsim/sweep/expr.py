@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from hwsim.errors import HwsimError
+from hwsim.yamlio import did_you_mean
 
 _BINOPS: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
     ast.Add: operator.add,
@@ -53,6 +54,10 @@ def parse_expr(text: str) -> ast.Expression:
     except SyntaxError as exc:
         raise ExprError(f"'{text}': invalid expression ({exc.msg})") from None
     for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and _is_dotted(node):
+            dotted = ast.unparse(node)
+            raise ExprError(f"'{text}': write the field {dotted} as {dotted.replace('.', '_')} "
+                            "(names use _ where paths use .)")
         if not isinstance(node, _ALLOWED):
             raise ExprError(f"'{text}': {type(node).__name__} is not allowed "
                             "(only arithmetic, comparisons, and/or/not, names and numbers)")
@@ -65,6 +70,13 @@ _ALLOWED = (
     ast.Expression, ast.BinOp, ast.UnaryOp, ast.BoolOp, ast.Compare, ast.Name, ast.Load,
     ast.Constant, ast.And, ast.Or, ast.Not, ast.USub, ast.UAdd, *_BINOPS, *_CMPOPS,
 )
+
+
+def _is_dotted(node: ast.AST) -> bool:
+    """Whether ``node`` is a plain dotted name (``compute.rows``)."""
+    while isinstance(node, ast.Attribute):
+        node = node.value
+    return isinstance(node, ast.Name)
 
 
 def names_in(tree: ast.Expression) -> set[str]:
@@ -89,7 +101,8 @@ def _evaluate_node(node: ast.AST, names: Mapping[str, Any]) -> Any:
     if isinstance(node, ast.Name):
         if node.id not in names:
             known = ", ".join(sorted(names)) or "none"
-            raise ExprError(f"unknown name '{node.id}' (known: {known})")
+            raise ExprError(f"unknown name '{node.id}'{did_you_mean(node.id, names)} "
+                            f"(known: {known})")
         return names[node.id]
     if isinstance(node, ast.BinOp):
         left, right = _evaluate_node(node.left, names), _evaluate_node(node.right, names)

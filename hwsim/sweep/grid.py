@@ -1,8 +1,9 @@
-"""Enumerate a sweep's points lazily: parameter groups, constraints, workloads, sparsity.
+"""Enumerate a sweep's points lazily: parameter groups, constraints, base accelerators,
+workloads, sparsity.
 
-A point is one evaluation: a full parameter assignment, a workload, a sparsity pattern and
-level. Its id is a stable 64-bit hash of everything that defines it, so the same spec always
-gives the same ids (that is what makes an interrupted sweep resumable).
+A point is one evaluation: a full parameter assignment on one base accelerator, a workload, a
+sparsity pattern and level. Its id is a stable 64-bit hash of everything that defines it, so
+the same spec always gives the same ids (that is what makes an interrupted sweep resumable).
 """
 
 from __future__ import annotations
@@ -20,13 +21,15 @@ from hwsim.sweep.spec import Sweep
 
 @dataclass(frozen=True)
 class Point:
-    """One evaluation. ``values`` follow ``Sweep.params`` order."""
+    """One evaluation. ``values`` follow ``Sweep.params`` order; ``base`` indexes
+    ``Sweep.bases``."""
 
     id: int
     values: tuple[Any, ...]
     workload: str
     sparsity: str | None
     level: int
+    base: int = 0
 
 
 def combos(sweep: Sweep) -> Iterator[tuple[Any, ...]]:
@@ -41,8 +44,8 @@ def combos(sweep: Sweep) -> Iterator[tuple[Any, ...]]:
 
 
 def grid_size(sweep: Sweep) -> int:
-    """Number of parameter assignments before constraints."""
-    n = 1
+    """Number of designs before constraints: parameter assignments times base accelerators."""
+    n = len(sweep.bases)
     for combine, params in sweep.groups:
         n *= len(params[0].values) if combine == "zip" else _prod(len(p.values) for p in params)
     return n
@@ -68,12 +71,13 @@ def feasible_combos(sweep: Sweep) -> Iterator[tuple[Any, ...]]:
 
 
 def point_id(sweep: Sweep, values: tuple[Any, ...], workload: str, sparsity: str | None,
-             level: int) -> int:
-    """Stable signed 64-bit id of a point: hash of base arch, every parameter, workload,
+             level: int, base: int = 0) -> int:
+    """Stable signed 64-bit id of a point: hash of base arch (as written in the spec: a
+    single-arch sweep's ids do not depend on the other bases), every parameter, workload,
     sparsity, level, objective and batch."""
     key = json.dumps(
-        [sweep.arch, [[p.path, v] for p, v in zip(sweep.params, values)], workload, sparsity,
-         level, sweep.objective, sweep.batch],
+        [sweep.bases[base].name, [[p.path, v] for p, v in zip(sweep.params, values)], workload,
+         sparsity, level, sweep.objective, sweep.batch],
         sort_keys=True, default=str, separators=(",", ":"),
     )
     digest = hashlib.blake2b(key.encode(), digest_size=8).digest()
@@ -81,9 +85,11 @@ def point_id(sweep: Sweep, values: tuple[Any, ...], workload: str, sparsity: str
 
 
 def points(sweep: Sweep) -> Iterator[Point]:
-    """Every point, workloads and sparsity innermost (so one arch serves several in a row)."""
+    """Every point: for each parameter assignment, each base accelerator, then workloads and
+    sparsity innermost (so one built arch serves several points in a row)."""
     for values in feasible_combos(sweep):
-        for wname, _ in sweep.workloads:
-            for case in sweep.sparsity:
-                pid = point_id(sweep, values, wname, case.text, case.level)
-                yield Point(pid, values, wname, case.text, case.level)
+        for b in range(len(sweep.bases)):
+            for wname, _ in sweep.workloads:
+                for case in sweep.sparsity:
+                    pid = point_id(sweep, values, wname, case.text, case.level, b)
+                    yield Point(pid, values, wname, case.text, case.level, b)

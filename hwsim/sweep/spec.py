@@ -23,7 +23,8 @@ from hwsim.overrides import set_path
 from hwsim.sparsity.spec import Nested, parse_sparsity
 from hwsim.sweep.design import DESIGN_NAMES
 from hwsim.sweep.expr import ExprError, names_in, parse_expr
-from hwsim.yamlio import LineMap, load_yaml, validate
+from hwsim.sweep.paths import path_problem
+from hwsim.yamlio import LineMap, combine, did_you_mean, load_yaml, validate
 
 
 class _Strict(BaseModel):
@@ -123,7 +124,7 @@ class SweepModel(_Strict):
 
     name: str = "sweep"
     description: str = ""
-    arch: str
+    arch: list[str] = Field(min_length=1)
     workloads: list[str] = Field(min_length=1)
     sparsity: list[str | None] = Field(default_factory=_layers_own_sparsity, min_length=1)
     batch: int | None = Field(None, gt=0)
@@ -132,6 +133,14 @@ class SweepModel(_Strict):
     parameters: list[Group] = Field(default_factory=list)
     constraints: list[str] = Field(default_factory=list)
     chunk_size: int | None = Field(None, gt=0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_arch(cls, data: Any) -> Any:
+        """``arch: gemmini`` is ``arch: [gemmini]``."""
+        if isinstance(data, dict) and isinstance(data.get("arch"), str):
+            return {**data, "arch": [data["arch"]]}
+        return data
 
 
 @dataclass(frozen=True)
@@ -153,14 +162,24 @@ class SparsityCase:
 
 
 @dataclass(frozen=True)
+class BaseArch:
+    """One base accelerator of a sweep: ``name`` as written in the spec (part of every point's
+    id), ``label`` its results' ``arch`` value (the accelerator's own ``name``), the resolved
+    ``path`` and its parsed YAML ``data``."""
+
+    name: str
+    label: str
+    path: Path
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class Sweep:
     """A validated sweep: everything needed to enumerate and evaluate its points."""
 
     name: str
     file: str
-    arch: str
-    arch_path: Path
-    base_data: dict[str, Any]
+    bases: tuple[BaseArch, ...]
     groups: tuple[tuple[str, tuple[Param, ...]], ...]  # (combine, params)
     constraints: tuple[str, ...]
     workloads: tuple[tuple[str, Path], ...]  # (as written, resolved path)
@@ -176,6 +195,25 @@ class Sweep:
     def params(self) -> tuple[Param, ...]:
         return tuple(p for _, ps in self.groups for p in ps)
 
+    # The first base accelerator (the only one of a single-arch sweep), as before multi-arch
+    # sweeps: its name as written, its file and its parsed YAML.
+    @property
+    def arch(self) -> str:
+        return self.bases[0].name
+
+    @property
+    def arch_path(self) -> Path:
+        return self.bases[0].path
+
+    @property
+    def base_data(self) -> dict[str, Any]:
+        return self.bases[0].data
+
+    @property
+    def arch_labels(self) -> tuple[str, ...]:
+        """The results' ``arch`` values, one per base accelerator."""
+        return tuple(b.label for b in self.bases)
+
 
 def _identifier(path: str) -> str:
     return re.sub(r"\W", "_", path)
@@ -190,60 +228,69 @@ def _find(name: str, kind: str, base: Path) -> Path:
 
 
 def load_sweep(path: str | Path) -> Sweep:
-    """Read, validate and resolve a sweep spec; SpecError (file:line: field) on any mistake."""
+    """Read, validate and resolve a sweep spec; SpecError (file:line: field) on any mistake,
+    every mistake of the file at once (one line each)."""
     data, lines = load_yaml(path)
     return sweep_from_data(data, lines, Path(path).resolve().parent)
 
 
 def sweep_from_data(data: Any, lines: LineMap, base: Path) -> Sweep:
-    """Validate parsed YAML as a sweep; ``base`` is the folder relative paths start from."""
+    """Validate parsed YAML as a sweep; ``base`` is the folder relative paths start from.
+
+    The schema is checked first (a SpecError with every schema problem); then the base
+    accelerators, each parameter path (against the accelerator schema, on every base), the
+    constraints, workloads and sparsity patterns, whose problems are reported together."""
     if not isinstance(data, dict):
         raise lines.error("a sweep spec must be a YAML mapping")
     params = data.get("parameters")
-    if isinstance(params, dict):  # shorthand: one product group
-        for key, axis in params.items():
-            validate(Axis, axis, lines, ("parameters", key))
+    shorthand = isinstance(params, dict)
+    if shorthand:  # one product group
         data = {**data, "parameters": [{"params": params}]}
         lines = _shift_lines(lines)
-    model: SweepModel = validate(SweepModel, data, lines)
+    try:
+        model: SweepModel = validate(SweepModel, data, lines)
+    except SpecError as err:
+        raise _as_written(err) if shorthand else err from None
     if model.objective not in OBJECTIVES:  # pragma: no cover (Literal already checks)
         raise lines.error(f"unknown objective {model.objective}", ("objective",))
+    problems: list[SpecError] = []
 
-    def locate(exc: HwsimError, where: tuple[str | int, ...]) -> SpecError:
-        return lines.error(str(exc), where)
+    def locate(exc: HwsimError, where: tuple[str | int, ...]) -> None:
+        problems.append(lines.error(str(exc), where))
 
-    try:
-        arch_path = _find(model.arch, "arch_configs", base)
-    except HwsimError as exc:
-        raise locate(exc, ("arch",)) from None
-    arch_data, _ = load_yaml(arch_path)
-    if not isinstance(arch_data, dict):
-        raise lines.error(f"{arch_path}: an accelerator spec must be a YAML mapping", ("arch",))
+    bases = _bases(model, lines, base, problems)
 
     groups: list[tuple[str, tuple[Param, ...]]] = []
     seen_paths: set[str] = set()
     seen_names: dict[str, str] = {}
+    swept_kinds = _swept_kinds(model)
     for gi, group in enumerate(model.parameters):
         ps: list[Param] = []
         for path, axis in group.params.items():
             where = ("parameters", gi, "params", path)
             if path in seen_paths:
-                raise lines.error("parameter swept twice", where)
+                problems.append(lines.error("parameter swept twice", where))
             seen_paths.add(path)
             values = tuple(axis.expand())
-            try:
-                set_path(arch_data, path, values[0])
-            except HwsimError as exc:
-                raise locate(exc, where) from None
+            lacking = [(b.name, problem) for b in bases
+                       if (problem := _path_problem(b, path, values[0], swept_kinds))]
+            if lacking:
+                name0, problem = lacking[0]
+                if len(bases) > 1:
+                    others = [n for n, _ in lacking[1:]]
+                    also = f" (and {', '.join(others)})" if others else ""
+                    problem = f"base arch '{name0}'{also}: {problem}"
+                problems.append(lines.error(problem, where))
             name = axis.name or _identifier(path)
             if name in seen_names:
-                raise lines.error(f"name '{name}' is also used by '{seen_names[name]}'", where)
+                problems.append(lines.error(
+                    f"name '{name}' is also used by '{seen_names[name]}'", where))
             seen_names[name] = path
             ps.append(Param(path, name, values, gi))
         if group.combine == "zip" and len({len(p.values) for p in ps}) > 1:
             sizes = ", ".join(f"{p.path}: {len(p.values)}" for p in ps)
-            raise lines.error(f"zip needs parameters of equal length ({sizes})",
-                              ("parameters", gi, "combine"))
+            problems.append(lines.error(f"zip needs parameters of equal length ({sizes})",
+                                        ("parameters", gi, "combine")))
         groups.append((group.combine, tuple(ps)))
 
     param_constraints: list[str] = []
@@ -252,14 +299,14 @@ def sweep_from_data(data: Any, lines: LineMap, base: Path) -> Sweep:
         try:
             tree = parse_expr(text)
         except ExprError as exc:
-            raise locate(exc, ("constraints", ci)) from None
+            locate(exc, ("constraints", ci))
+            continue
         used = names_in(tree)
         unknown = used - set(seen_names) - set(DESIGN_NAMES)
         if unknown:
-            known = ", ".join(sorted(seen_names)) or "none"
-            raise lines.error(f"unknown name(s) {', '.join(sorted(unknown))} in constraint "
-                              f"(parameter names: {known}; design names: "
-                              f"{', '.join(DESIGN_NAMES)})", ("constraints", ci))
+            problems.append(lines.error(
+                _unknown_names(sorted(unknown), seen_names), ("constraints", ci)))
+            continue
         (design_constraints if used & set(DESIGN_NAMES) else param_constraints).append(text)
 
     workloads: list[tuple[str, Path]] = []
@@ -267,7 +314,7 @@ def sweep_from_data(data: Any, lines: LineMap, base: Path) -> Sweep:
         try:
             workloads.append((w, _find(w, "workloads", base)))
         except HwsimError as exc:
-            raise locate(exc, ("workloads", wi)) from None
+            locate(exc, ("workloads", wi))
 
     cases: list[SparsityCase] = []
     for si, pattern_text in enumerate(model.sparsity):
@@ -277,17 +324,92 @@ def sweep_from_data(data: Any, lines: LineMap, base: Path) -> Sweep:
         try:
             pattern = parse_sparsity(pattern_text)
         except HwsimError as exc:
-            raise locate(exc, ("sparsity", si)) from None
+            locate(exc, ("sparsity", si))
+            continue
         levels = len(pattern.levels) if isinstance(pattern, Nested) else 1
         cases.extend(SparsityCase(pattern_text, lv) for lv in range(levels))
 
+    if problems:
+        raise combine([_as_written(p) if shorthand else p for p in problems])
     return Sweep(
-        name=model.name, file=lines.file, arch=model.arch, arch_path=arch_path,
-        base_data=arch_data, groups=tuple(groups), constraints=tuple(param_constraints),
-        design_constraints=tuple(design_constraints),
+        name=model.name, file=lines.file, bases=tuple(bases), groups=tuple(groups),
+        constraints=tuple(param_constraints), design_constraints=tuple(design_constraints),
         workloads=tuple(workloads), sparsity=tuple(cases), batch=model.batch,
         objective=model.objective, outputs=model.outputs, chunk_size=model.chunk_size,
     )
+
+
+def _bases(model: SweepModel, lines: LineMap, base: Path, problems: list[SpecError]
+           ) -> list[BaseArch]:
+    """The base accelerators, found and parsed; problems are appended to ``problems``."""
+    multi = len(model.arch) > 1
+    found: list[tuple[str, Path, dict[str, Any]]] = []
+    for ai, name in enumerate(model.arch):
+        where: tuple[str | int, ...] = ("arch", ai) if multi else ("arch",)
+        if name in model.arch[:ai]:
+            problems.append(lines.error(f"'{name}' is listed twice", where))
+            continue
+        try:
+            arch_path = _find(name, "arch_configs", base)
+            arch_data, _ = load_yaml(arch_path)
+        except HwsimError as exc:
+            problems.append(lines.error(str(exc), where))
+            continue
+        if not isinstance(arch_data, dict):
+            problems.append(lines.error(
+                f"{arch_path}: an accelerator spec must be a YAML mapping", where))
+            continue
+        found.append((name, arch_path, arch_data))
+    # the results' arch column: each accelerator's own name, unless two share one
+    own = [str(d.get("name") or p.stem) for _, p, d in found]
+    labels = own if len(set(own)) == len(own) else [n for n, _, _ in found]
+    return [BaseArch(n, label, p, d) for (n, p, d), label in zip(found, labels)]
+
+
+def _path_problem(b: BaseArch, path: str, value: Any, kinds: list[str]) -> str | None:
+    """Why ``path`` cannot be set on base arch ``b``, or None."""
+    problem = path_problem(b.data, path, kinds)
+    if problem is None:
+        try:
+            set_path(b.data, path, value)
+        except HwsimError as exc:
+            problem = str(exc)
+    return problem
+
+
+def _swept_kinds(model: SweepModel) -> list[str]:
+    """Target kinds a sweep sets with a ``kind`` parameter (compute paths may be any's)."""
+    out: list[str] = []
+    for group in model.parameters:
+        axis = group.params.get("kind")
+        if axis is not None:
+            out.extend(str(v) for v in axis.expand())
+    return out
+
+
+def _unknown_names(unknown: list[str], params: dict[str, str]) -> str:
+    """Message for constraint names that are neither parameters nor design names."""
+    known = list(params) + list(DESIGN_NAMES)
+    parts = []
+    for name in unknown:
+        parts.append(f"'{name}'{did_you_mean(name, known)}")
+    return (f"unknown name{'s' if len(unknown) > 1 else ''} {', '.join(parts)} in constraint "
+            f"(parameter names: {', '.join(sorted(params)) or 'none'}; design names: "
+            f"{', '.join(DESIGN_NAMES)})")
+
+
+def _as_written(err: SpecError) -> SpecError:
+    """A problem of the shorthand ``parameters: {path: axis}`` named as written
+    (``parameters.compute.rows``, not ``parameters[0].params.compute.rows``)."""
+    problems = getattr(err, "problems", None) or (err,)
+    out = []
+    for p in problems:
+        field = p.field
+        if field is not None and field.startswith("parameters[0]"):
+            rest = field[len("parameters[0]"):].removeprefix(".params")
+            field = "parameters" + rest
+        out.append(SpecError(p.message, p.file, p.line, field))
+    return combine(out)
 
 
 def _shift_lines(lines: LineMap) -> LineMap:
@@ -298,4 +420,5 @@ def _shift_lines(lines: LineMap) -> LineMap:
             in_group = ("parameters", 0, "params", *key[1:])
             shifted[in_group] = line
     shifted.setdefault(("parameters", 0), lines.lines.get(("parameters",), 1))
+    shifted.setdefault(("parameters", 0, "params"), lines.lines.get(("parameters",), 1))
     return LineMap(lines.file, shifted)

@@ -75,7 +75,7 @@ def _cell(value: Any, typ: pa.DataType) -> Any:
 def key_schema(sweep: Sweep) -> pa.Schema:
     """Columns every results row has, before the totals and energy columns."""
     fields = [pa.field("id", pa.int64()), pa.field("status", pa.string()),
-              pa.field("error", pa.string())]
+              pa.field("error", pa.string()), pa.field("arch", pa.string())]
     fields += [pa.field(f"param.{p.path}", param_type(p.values)) for p in sweep.params]
     fields += [pa.field("workload", pa.string()), pa.field("sparsity", pa.string()),
                pa.field("level", pa.int64()), pa.field("objective", pa.string()),
@@ -110,12 +110,13 @@ def _pattern(text: str) -> Any:
     return parse_sparsity(text)
 
 
-def build_arch(sweep: Sweep, values: tuple[Any, ...]) -> ArchSpec:
-    """The base arch with the point's values set; SpecError if the result is invalid."""
-    data = sweep.base_data
+def build_arch(sweep: Sweep, values: tuple[Any, ...], base: int = 0) -> ArchSpec:
+    """Base arch ``base`` with the point's values set; SpecError if the result is invalid."""
+    b = sweep.bases[base]
+    data = b.data
     for p, v in zip(sweep.params, values):
         data = set_path(data, p.path, v)
-    return arch_from_data(data, LineMap(str(sweep.arch_path)))
+    return arch_from_data(data, LineMap(str(b.path)))
 
 
 def failed_design_constraint(sweep: Sweep, arch: ArchSpec, values: tuple[Any, ...]
@@ -162,10 +163,10 @@ def evaluate_chunk(sweep: Sweep, chunk: Sequence[Point]) -> ChunkResult:
     archs: dict[tuple[Any, ...], ArchSpec | HwsimError] = {}
     ptypes = [param_type(p.values) for p in sweep.params]
     for i, point in enumerate(chunk):
-        key = tuple(json.dumps(v, sort_keys=True) for v in point.values)
+        key = (point.base, *(json.dumps(v, sort_keys=True) for v in point.values))
         if key not in archs:
             try:
-                archs[key] = build_arch(sweep, point.values)
+                archs[key] = build_arch(sweep, point.values, point.base)
             except HwsimError as exc:
                 archs[key] = exc
         arch = archs[key]
@@ -185,6 +186,7 @@ def evaluate_chunk(sweep: Sweep, chunk: Sequence[Point]) -> ChunkResult:
         cols["id"].append(point.id)
         cols["status"].append(status)
         cols["error"].append(error)
+        cols["arch"].append(sweep.bases[point.base].label)
         for p, t, v in zip(sweep.params, ptypes, point.values):
             cols[f"param.{p.path}"].append(_cell(v, t))
         cols["workload"].append(_workload(str(dict(sweep.workloads)[point.workload])).name)

@@ -57,7 +57,7 @@ def workload_from_data(data: Any, lines: LineMap) -> Workload:
         try:
             layers.append(_LAYER.validate_python(raw))
         except ValidationError as exc:
-            raise validation_error(exc, lines, ("layers", i)) from None
+            raise validation_error(exc, lines, ("layers", i), Layer) from None
     masks: dict[str, np.ndarray] = {}
     masks_file = None
     if header.masks:

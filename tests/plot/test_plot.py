@@ -97,7 +97,9 @@ def test_sparsity_curves_rows(curves):
 def test_sparsity_plot_lines_equal_speedups(curves):
     fig = plot_sparsity(curves)
     axes = visible_axes(fig)
-    assert [a.get_title() for a in axes] == ["skip32 (systolic)", "plain32 (systolic)"]
+    # each panel: the accelerator, then what it does with zeros (the rows' support)
+    assert [a.get_title() for a in axes] == ["skip32 (systolic)\nskip unstructured",
+                                             "plain32 (systolic)\nno sparsity support"]
     for ax, arch in zip(axes, ["skip32", "plain32"]):
         assert ax.get_xlabel() == "weight sparsity (% of weights removed)"
         assert ax.get_ylabel() == "speedup over dense (×)"
