@@ -1,6 +1,8 @@
 """The ``hwsim`` command: run, compare, list, describe.
 
 User mistakes (bad path, field, option, impossible hardware) print one line and exit 2.
+Results that are probably not what the user meant (a sparsity pattern on hardware that can do
+nothing with it) print one ``hwsim: warning: ...`` line each on stderr and carry on.
 """
 
 from __future__ import annotations
@@ -10,12 +12,15 @@ import os
 import sys
 from pathlib import Path
 
-from hwsim.arch.load import load_arch
-from hwsim.bundled import bundled_names
+from hwsim.arch.load import declared_name, load_arch
+from hwsim.arch.spec import ArchSpec
+from hwsim.bundled import bundled_names, resolve
 from hwsim.errors import HwsimError
 from hwsim.evaluation import OBJECTIVES, compare, evaluate
-from hwsim.report import rows_csv, rows_json, rows_table
-from hwsim.sparsity.spec import parse_sparsity
+from hwsim.evaluation.compare import BASELINES, cannot_exploit, suggested_set
+from hwsim.overrides import did_you_mean, split_target
+from hwsim.report import Origin, provenance, rows_csv, rows_json, rows_table
+from hwsim.sparsity.spec import Pattern, parse_sparsity
 from hwsim.version import VERSION
 from hwsim.workload.io import load_workload
 from hwsim.workload.layers import (
@@ -52,12 +57,89 @@ def _fmt_for(out: str | None, fmt: str | None) -> str:
     return "table"
 
 
+def _warn(message: str) -> None:
+    print(f"hwsim: warning: {message}", file=sys.stderr)
+
+
+def _one(values: list[str] | None, option: str, hint: str) -> str:
+    """The single value of an option that must be given once (argparse would keep the last
+    of several silently)."""
+    if not values:
+        raise HwsimError(f"{option} is required")
+    if len(values) > 1:
+        raise HwsimError(f"{option} given {len(values)} times "
+                         f"({', '.join(values)}): {hint}")
+    return values[0]
+
+
+def _file_of(spec: str, kind: str) -> str | None:
+    """The file a name or path resolves to (None if it does not: loading says why)."""
+    try:
+        return str(resolve(spec, kind))
+    except HwsimError:
+        return None
+
+
+def _sets_per_arch(archs: list[str], sets: list[str] | None) -> list[list[str]]:
+    """The ``--set`` items for each ``--arch``: ``PATH=VALUE`` applies to every arch,
+    ``NAME:PATH=VALUE`` to the archs called NAME (as given to --arch, its file's stem, or the
+    ``name:`` in its file)."""
+    per: list[list[str]] = [[] for _ in archs]
+    names: list[set[str]] | None = None
+    for item in sets or []:
+        target, rest = split_target(item)
+        if target is None:
+            for p in per:
+                p.append(item)
+            continue
+        if names is None:
+            names = [{a, Path(a).stem, Path(a).name} | {n for n in [declared_name(a)] if n}
+                     for a in archs]
+        hits = [i for i, n in enumerate(names) if target in n]
+        if not hits:
+            known = sorted({n for ns in names for n in ns if "/" not in n and
+                            not n.endswith((".yaml", ".yml"))})
+            raise HwsimError(f"--set {item}: no --arch named '{target}'"
+                             f"{did_you_mean(target, known)} (accelerators: "
+                             f"{', '.join(archs)})")
+        for i in hits:
+            per[i].append(rest)
+    return per
+
+
+def _warn_unexploited(arch: ArchSpec, patterns: list[tuple[Pattern | None, str]],
+                      masks: bool, target: str = "") -> None:
+    """One warning line per accelerator naming the patterns it can do nothing with
+    (``target``: the ``NAME:`` its suggested ``--set`` needs among several archs)."""
+    wasted = [(p, label, why) for p, label in patterns
+              if (why := cannot_exploit(arch, p, masks=masks and p is None))]
+    if not wasted:
+        return
+    labels = ", ".join(label for _, label, _ in wasted)
+    hints = ", ".join(dict.fromkeys(f"--set {target}{suggested_set(p)}" for p, _, _ in wasted))
+    _warn(f"{arch.name} cannot exploit {labels}: {wasted[0][2]}, so the result equals "
+          f"dense (e.g. {hints})")
+
+
 def cmd_run(args: argparse.Namespace) -> int:
-    arch = load_arch(args.arch, args.set)
-    wl = load_workload(args.workload)
-    spec = parse_sparsity(args.sparsity) if args.sparsity else None
+    arch_arg = _one(args.arch, "--arch", "run evaluates one accelerator "
+                    "(hwsim compare takes several)")
+    wl_arg = _one(args.workload, "--workload", "run evaluates one workload")
+    sparsity_text = (_one(args.sparsity, "--sparsity", "run takes one pattern (hwsim compare "
+                          "takes several)") if args.sparsity else None)
+    sets = _sets_per_arch([arch_arg], args.set)[0]
+    arch = load_arch(arch_arg, sets)
+    wl = load_workload(wl_arg)
+    spec = parse_sparsity(sparsity_text) if sparsity_text else None
     report = evaluate(wl, arch, objective=args.objective, batch=args.batch, sparsity=spec,
-                      level=args.level)
+                      level=args.level, attention=args.attention)
+    _warn_unexploited(arch, [(spec, spec.label if spec is not None else "the imported masks")],
+                      masks=spec is None and bool(wl.masks))
+    report.provenance = provenance(
+        arch, wl, arch_path=_file_of(arch_arg, "arch_configs"), sets=sets,
+        workload_path=_file_of(wl_arg, "workloads"), batch=args.batch,
+        sparsity_text=sparsity_text, sparsity=spec, level=args.level,
+        objective=args.objective, attention=args.attention)
     fmt = _fmt_for(args.output, args.format)
     if fmt == "json":
         text = report.to_json()
@@ -70,10 +152,22 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    archs = [load_arch(a, args.set) for a in args.arch]
-    wl = load_workload(args.workload)
+    wl_arg = _one(args.workload, "--workload", "compare evaluates one workload")
+    sets = _sets_per_arch(args.arch, args.set)
+    archs = [load_arch(a, s) for a, s in zip(args.arch, sets)]
+    wl = load_workload(wl_arg)
     specs = [parse_sparsity(s) for s in args.sparsity]
-    rows = compare(wl, archs, specs, objective=args.objective, batch=args.batch)
+    origin = Origin(arch_paths=[_file_of(a, "arch_configs") for a in args.arch], sets=sets,
+                    workload_path=_file_of(wl_arg, "workloads"),
+                    sparsity_texts=list(args.sparsity))
+    rows = compare(wl, archs, specs, objective=args.objective, batch=args.batch,
+                   baseline=args.baseline, attention=args.attention, origin=origin)
+    patterns: list[tuple[Pattern | None, str]] = [(s, s.label) for s in specs]
+    if wl.masks:
+        patterns.insert(0, (None, "the imported masks"))
+    for given, arch in zip(args.arch, archs):
+        _warn_unexploited(arch, patterns, masks=bool(wl.masks),
+                          target=f"{given}:" if len(archs) > 1 else "")
     fmt = _fmt_for(args.output, args.format)
     text = {"json": rows_json, "csv": rows_csv}.get(fmt, lambda r: rows_table(r, wl.name))(rows)
     _write(text, args.output)
@@ -145,38 +239,54 @@ def _shape(layer: Layer) -> str:
     return f"{layer.kind} {'x'.join(map(str, layer.shape))}"
 
 
+#: ``--attention`` choices (hwsim.evaluation.evaluate.AttentionPolicy).
+ATTENTION = ("arch", "fused", "unfused")
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="hwsim", description=__doc__)
     ap.add_argument("--version", action="version", version=f"hwsim {VERSION}")
     sub = ap.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="evaluate a workload on an accelerator")
-    run.add_argument("--arch", required=True, help="arch YAML path or bundled name")
-    run.add_argument("--workload", required=True, help="workload YAML path or bundled name")
+    run.add_argument("--arch", required=True, action="append",
+                     help="arch YAML path or bundled name (once)")
+    run.add_argument("--workload", required=True, action="append",
+                     help="workload YAML path or bundled name (once)")
     run.add_argument("--batch", type=int, default=None, help="override the workload's batch")
     run.add_argument("--objective", choices=OBJECTIVES, default="latency",
                      help="what the mapper minimises")
+    run.add_argument("--attention", choices=ATTENTION, default="arch",
+                     help="attention chains: fused where the arch says so (arch), or force it")
     run.add_argument("--format", choices=("table", "json", "csv"), default=None)
     run.add_argument("-o", "--output", default=None, help="write to FILE instead of stdout")
     run.add_argument("--all-layers", action="store_true", help="print every layer in the table")
-    run.add_argument("--sparsity", default=None, metavar="PATTERN[:k=v,...]",
-                     help="override every layer's sparsity, e.g. block:size=4x4,sparsity=0.75")
+    run.add_argument("--sparsity", action="append", default=None, metavar="PATTERN[:k=v,...]",
+                     help="override every prunable layer's sparsity and imported mask (once), "
+                     "e.g. block:size=4x4,sparsity=0.75")
     run.add_argument("--level", type=int, default=0, help="level of a nested pattern (0=densest)")
-    run.add_argument("--set", action="append", metavar="PATH=VALUE",
+    run.add_argument("--set", action="append", metavar="[NAME:]PATH=VALUE",
                      help="override an arch field, e.g. sparsity.skip=unstructured")
     run.set_defaults(func=cmd_run)
 
     cmp_ = sub.add_parser("compare", help="speedup and energy saving of sparsity patterns")
     cmp_.add_argument("--arch", required=True, action="append", help="repeat for several")
-    cmp_.add_argument("--workload", required=True)
+    cmp_.add_argument("--workload", required=True, action="append", help="(once)")
     cmp_.add_argument("--sparsity", action="append", default=[], metavar="PATTERN[:k=v,...]",
-                      help="repeat for several patterns; nested patterns give every level")
+                      help="repeat for several patterns; nested patterns give every level; "
+                      "each replaces the imported masks of the layers it applies to")
+    cmp_.add_argument("--baseline", choices=BASELINES, default="dense",
+                      help="what speedups are against for a workload with imported masks: "
+                      "dense (masks stripped; the masked network is the 'imported masks' "
+                      "row) or imported (the masked network)")
     cmp_.add_argument("--batch", type=int, default=None)
     cmp_.add_argument("--objective", choices=OBJECTIVES, default="latency")
+    cmp_.add_argument("--attention", choices=ATTENTION, default="arch")
     cmp_.add_argument("--format", choices=("table", "json", "csv"), default=None)
     cmp_.add_argument("-o", "--output", default=None)
-    cmp_.add_argument("--set", action="append", metavar="PATH=VALUE",
-                      help="override a field of every arch")
+    cmp_.add_argument("--set", action="append", metavar="[NAME:]PATH=VALUE",
+                      help="override a field of every arch, or with NAME: of the arch called "
+                      "NAME only (e.g. --set eyeriss:sparsity.skip=unstructured)")
     cmp_.set_defaults(func=cmd_compare)
 
     ls = sub.add_parser("list", help="bundled accelerators and workloads")
@@ -196,7 +306,7 @@ def build_parser() -> argparse.ArgumentParser:
 #: Modules that add subcommands (each defines ``register(subparsers)``): sweeps, plots,
 #: importers. Kept out of this file so each capability stays in its own package.
 PLUGINS = ("hwsim.sweep.cli", "hwsim.plot.cli", "hwsim.importers.cli", "hwsim.llm_cli",
-           "hwsim.validate_cli", "hwsim.study_cli")
+           "hwsim.validate_cli", "hwsim.study_cli", "hwsim.fields_cli")
 
 
 def _register(module: str, sub: argparse._SubParsersAction) -> None:

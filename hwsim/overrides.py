@@ -1,14 +1,29 @@
-"""``--set path.to.field=value`` overrides of a parsed YAML spec, before validation."""
+"""``--set path.to.field=value`` overrides of a parsed YAML spec, before validation.
+
+An override may be aimed at one accelerator of several (``hwsim compare``):
+``--set NAME:path.to.field=value`` (:func:`split_target`).
+"""
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping, Sequence
+import difflib
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import yaml
 
 from hwsim.errors import HwsimError
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """``" (did you mean 'x'?)"`` for the choice closest to ``word`` (difflib, or a choice
+    ``word`` is a prefix of), else ``""``."""
+    pool = [c for c in dict.fromkeys(str(c) for c in choices) if c != word]
+    close = difflib.get_close_matches(word, pool, n=1, cutoff=0.6)
+    if not close and word:
+        close = [c for c in pool if c.lower().startswith(word.lower())][:1]
+    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 def set_path(data: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
@@ -27,7 +42,8 @@ def set_path(data: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
                 else:
                     node = node[idx]
             except (ValueError, IndexError):
-                raise HwsimError(f"--set {path}: '{k}' is not an index of that list") from None
+                raise HwsimError(f"--set {path}: '{k}' is not an index of that list "
+                                 f"(it has {len(node)} items)") from None
             continue
         if not isinstance(node, dict):
             raise HwsimError(f"--set {path}: '{keys[i - 1]}' is not a section")
@@ -38,27 +54,56 @@ def set_path(data: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
     return out
 
 
+def split_target(item: str) -> tuple[str | None, str]:
+    """``"NAME:path=value"`` -> ``("NAME", "path=value")``; ``"path=value"`` -> ``(None, ...)``.
+
+    A field path never holds a colon, so a colon before the first ``=`` ends the name of the
+    accelerator the override is for; colons inside the value (``=a:b``) are left alone."""
+    head = item.split("=", 1)[0]
+    if ":" in head:
+        name, rest = item.split(":", 1)
+        if name.strip():
+            return name.strip(), rest.strip()
+    return None, item
+
+
+def parse_set(item: str) -> tuple[str, Any]:
+    """``"path.to.field=value"`` -> ``(path, value)``; the value is parsed as YAML (numbers,
+    lists, booleans, mappings), else kept as the text."""
+    if "=" not in item:
+        raise HwsimError(f"--set '{item}': expected path.to.field=value")
+    path, raw = item.split("=", 1)
+    path = path.strip()
+    if not path or any(not k for k in path.split(".")):
+        raise HwsimError(f"--set '{item}': expected path.to.field=value")
+    try:
+        value = yaml.safe_load(raw)
+    except yaml.YAMLError:
+        value = raw
+    return path, value
+
+
 def apply_sets(data: dict[str, Any], sets: list[str]) -> dict[str, Any]:
     """Apply ``KEY=VALUE`` strings; values are parsed as YAML (numbers, lists, booleans)."""
     for item in sets:
-        if "=" not in item:
-            raise HwsimError(f"--set '{item}': expected path.to.field=value")
-        path, raw = item.split("=", 1)
-        try:
-            value = yaml.safe_load(raw)
-        except yaml.YAMLError:
-            value = raw
-        data = set_path(data, path.strip(), value)
+        path, value = parse_set(item)
+        data = set_path(data, path, value)
     return data
+
+
+def override_items(overrides: Mapping[str, Any] | Sequence[str]) -> list[tuple[str, Any, str]]:
+    """``(path, value, as written)`` of each override (``{"path": value}`` or
+    ``["path=value", ...]``), in order."""
+    if isinstance(overrides, Mapping):
+        return [(str(p), v, f"{p}={v}") for p, v in overrides.items()]
+    if isinstance(overrides, str):
+        overrides = [overrides]
+    return [(*parse_set(item), item.strip()) for item in overrides]
 
 
 def apply_overrides(data: dict[str, Any], overrides: Mapping[str, Any] | Sequence[str]
                     ) -> dict[str, Any]:
     """Apply ``{"path.to.field": value}`` or ``["path.to.field=value", ...]`` to ``data``."""
-    if isinstance(overrides, Mapping):
-        for path, value in overrides.items():
-            data = set_path(data, str(path), value)
-        return data
-    if isinstance(overrides, str):
-        overrides = [overrides]
-    return apply_sets(data, list(overrides))
+    for path, value, _ in override_items(overrides):
+        data = set_path(data, path, value)
+    return data

@@ -304,3 +304,212 @@ def test_version(capsys):
     from hwsim import __version__
 
     assert capsys.readouterr().out.strip() == f"hwsim {__version__}"
+
+
+# --- issue 13: outputs say what produced them; baselines; hardware support; CLI mistakes ---
+
+
+def test_run_json_provenance_and_its_hash_follows_overrides(capsys):
+    from hwsim.version import VERSION
+
+    argv = ["run", "--arch", "gemmini", "--workload", "lenet5", "--format", "json",
+            "--sparsity", "nm:n=2,m=4", "--set", "sparsity.skip=nm"]
+    code, out, err = run(capsys, *argv)
+    assert code == 0, err
+    p = json.loads(out)["provenance"]
+    assert p["hwsim_version"] == VERSION and p["arch"] == "gemmini"
+    assert p["arch_path"].endswith("gemmini.yaml") and p["workload"] == "lenet5"
+    assert p["sets"] == ["sparsity.skip=nm"] and p["sparsity"] == "nm:n=2,m=4"
+    assert p["sparsity_label"] == "2:4" and p["level"] == 0 and p["batch"] == 1
+    assert p["objective"] == "latency" and p["attention"] == "arch"
+    code, out, _ = run(capsys, *argv, "--set", "compute.rows=8")
+    q = json.loads(out)["provenance"]
+    assert q["arch_sha256"] != p["arch_sha256"] and q["workload_sha256"] == p["workload_sha256"]
+    assert q["sets"] == ["sparsity.skip=nm", "compute.rows=8"]
+
+
+def test_run_and_compare_csv_parse_with_default_readers(capsys, tmp_path):
+    import csv
+
+    import pandas as pd
+
+    for cmd in (["run"], ["compare", "--sparsity", "unstructured:sparsity=0.5"]):
+        target = tmp_path / f"{cmd[0]}.csv"
+        code, _, err = run(capsys, *cmd, "--arch", "gemmini", "--workload", "lenet5",
+                           "--set", "compute.rows=8", "-o", str(target))
+        assert code == 0, err
+        rows = list(csv.DictReader(target.open()))
+        df = pd.read_csv(target)
+        assert len(df) == len(rows) > 1
+        assert {r["provenance.sets"] for r in rows} == {'["compute.rows=8"]'}
+        assert df["provenance.arch"].eq("gemmini").all()
+    assert rows[0]["support"].startswith("{")
+
+
+def test_compare_json_rows_carry_provenance_and_support(capsys, tmp_path):
+    p = tmp_path / "c.json"
+    code, _, err = run(capsys, "compare", "--arch", "gemmini", "--arch", "eyeriss",
+                       "--workload", "lenet5", "--sparsity", "block:size=4x4,sparsity=0.75",
+                       "--set", "gemmini:sparsity.skip=block", "-o", str(p))
+    assert code == 0, err
+    rows = json.loads(p.read_text())
+    assert all(r["provenance"]["baseline"] == "dense" for r in rows)
+    gem = [r for r in rows if r["arch"] == "gemmini"]
+    eye = [r for r in rows if r["arch"] == "eyeriss"]
+    assert gem[0]["provenance"]["sets"] == ["sparsity.skip=block"]
+    assert eye[0]["provenance"]["sets"] == []
+    assert gem[0]["support"]["skip"] == "block" and eye[0]["support"]["skip"] == "none"
+    assert gem[1]["provenance"]["sparsity"] == "block:size=4x4,sparsity=0.75"
+    # the 4x4 blocks are skipped at their own size: a real speedup, not 1.01x
+    assert gem[1]["speedup"] > 1.5 and eye[1]["speedup"] == pytest.approx(1.0, abs=0.01)
+    code, out, _ = run(capsys, "compare", "--arch", "gemmini", "--arch", "eyeriss",
+                       "--workload", "lenet5", "--set", "gemmini:sparsity.skip=block")
+    assert "hardware support" in out and "skip block (pattern's)" in out
+    assert "in rle, gating" in out
+
+
+def _masked_yaml(tmp_path):
+    import numpy as np
+
+    from hwsim.importers.export import save_workload
+    from hwsim.workload.graph import build_workload
+    from hwsim.workload.layers import Conv2d, Linear
+
+    rng = np.random.default_rng(1)
+    layers = [Conv2d(name="c1", in_channels=8, out_channels=32, kernel=3, padding=1,
+                     input_hw=16),
+              Conv2d(name="c2", in_channels=32, out_channels=32, kernel=3, padding=1,
+                     input_hw=16),
+              Linear(name="fc", in_features=32 * 16 * 16, out_features=10)]
+    masks = {"c2": rng.random((32, 32, 3, 3)) < 0.2, "fc": rng.random((10, 32 * 256)) < 0.1}
+    path = tmp_path / "pruned.yaml"
+    save_workload(build_workload("pruned", layers, masks=masks), path)
+    return str(path)
+
+
+def test_compare_masked_workload_baselines(capsys, tmp_path):
+    wl = _masked_yaml(tmp_path)
+    p = tmp_path / "c.json"
+    base = ["compare", "--arch", "gemmini", "--workload", wl, "--set",
+            "sparsity.skip=unstructured"]
+    code, _, err = run(capsys, *base, "--sparsity", "unstructured:sparsity=0.5", "-o", str(p))
+    assert code == 0, err
+    rows = json.loads(p.read_text())
+    assert [(r["pattern"], r["label"]) for r in rows] == [
+        ("dense", "dense"), ("imported", "imported masks"),
+        ("unstructured", "unstructured 50%")]
+    assert rows[0]["speedup"] == 1.0 and rows[1]["speedup"] > 1.2
+    assert rows[1]["provenance"]["masked_layers"] == 2
+    code, _, err = run(capsys, *base, "--baseline", "imported", "-o", str(p))
+    assert code == 0, err
+    rows = json.loads(p.read_text())
+    assert [r["label"] for r in rows] == ["imported masks", "dense"]
+    assert rows[0]["speedup"] == 1.0 and rows[1]["speedup"] < 1.0
+    code, _, err = run(capsys, "compare", "--arch", "gemmini", "--workload", "lenet5",
+                       "--baseline", "imported")
+    assert code == 2 and "no masks" in err and err.count("\n") == 1
+
+
+def test_run_sparsity_overrides_the_masks(capsys, tmp_path):
+    wl = _masked_yaml(tmp_path)
+    argv = ["run", "--arch", "gemmini", "--workload", wl, "--set",
+            "sparsity.skip=unstructured", "--format", "json"]
+    results = {}
+    for extra in ([], ["--sparsity", "dense"], ["--sparsity", "unstructured:sparsity=0.5"]):
+        code, out, err = run(capsys, *argv, *extra)
+        assert code == 0, err
+        results[" ".join(extra)] = json.loads(out)
+    masked, dense = results[""], results["--sparsity dense"]
+    half = results["--sparsity unstructured:sparsity=0.5"]
+    assert masked["totals"]["latency_s"] < dense["totals"]["latency_s"]
+    assert {lay["sparsity"] for lay in dense["layers"]} == {"dense"}
+    assert "real mask" in {lay["sparsity"] for lay in masked["layers"]}
+    assert [lay["density"] for lay in half["layers"] if lay["op"] != "pool"] == pytest.approx(
+        [0.5, 0.5, 0.5])
+    assert len({r["totals"]["latency_s"] for r in results.values()}) == 3
+
+
+def test_unexploitable_pattern_warns_on_stderr(capsys):
+    code, out, err = run(capsys, "run", "--arch", "gemmini", "--workload", "lenet5",
+                         "--sparsity", "nm:n=2,m=4")
+    assert code == 0 and "TOTAL" in out
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("hwsim: warning: gemmini cannot exploit 2:4")
+    assert "--set sparsity.skip=nm" in lines[0]
+    code, out, err = run(capsys, "compare", "--arch", "gemmini", "--arch", "eyeriss",
+                         "--arch", "zhang_fpga15", "--workload", "lenet5",
+                         "--sparsity", "unstructured:sparsity=0.5")
+    assert code == 0
+    warned = err.strip().splitlines()
+    assert [w.split()[2] for w in warned] == ["gemmini", "zhang_fpga15"]  # eyeriss gates
+    assert "--set gemmini:sparsity.skip=unstructured" in warned[0]
+    for quiet in (["--set", "sparsity.skip=nm"], ["--sparsity", "channel:sparsity=0.5"]):
+        args = ["run", "--arch", "gemmini", "--workload", "lenet5"] + (
+            ["--sparsity", "nm:n=2,m=4"] if quiet[0] == "--set" else []) + quiet
+        code, _, err = run(capsys, *args)
+        assert code == 0 and err == ""
+
+
+def test_per_arch_set(capsys):
+    code, _, err = run(capsys, "compare", "--arch", "gemmini", "--arch", "eyeriss",
+                       "--workload", "lenet5", "--set", "eyeris:sparsity.skip=nm")
+    assert code == 2 and "no --arch named 'eyeris' (did you mean 'eyeriss'?)" in err
+    code, _, err = run(capsys, "run", "--arch", "gemmini", "--workload", "lenet5",
+                       "--set", "gemmini:compute.rows=8", "--format", "json")
+    assert code == 0, err
+    code, out, err = run(capsys, "compare", "--arch", "gemmini", "--arch",
+                         str(ARCH_DIR / "eyeriss.yaml"), "--workload", "lenet5",
+                         "--set", "compute.cols=8", "--set", "eyeriss:compute.rows=4",
+                         "--format", "json")
+    assert code == 0, err
+    sets = {r["arch"]: r["provenance"]["sets"] for r in json.loads(out)}
+    assert sets == {"gemmini": ["compute.cols=8"], "eyeriss": ["compute.cols=8",
+                                                               "compute.rows=4"]}
+
+
+@pytest.mark.parametrize(("argv", "needle"), [
+    (["run", "--arch", "gemmini", "--arch", "eyeriss", "--workload", "lenet5"],
+     "--arch given 2 times"),
+    (["run", "--arch", "gemmini", "--workload", "lenet5", "--workload", "alexnet"],
+     "--workload given 2 times"),
+    (["run", "--arch", "gemmini", "--workload", "lenet5", "--sparsity", "2:4",
+      "--sparsity", "dense"], "--sparsity given 2 times"),
+    (["compare", "--arch", "gemmini", "--workload", "lenet5", "--workload", "alexnet"],
+     "--workload given 2 times"),
+    (["run", "--arch", "gemmini", "--workload", "lenet5", "--level", "3"],
+     "level 3 does not exist"),
+    (["run", "--arch", "gemmini", "--workload", "lenet5", "--level", "2",
+      "--sparsity", "nested:levels=[0.5,0.75]"], "level 2 does not exist"),
+    (["run", "--arch", "gemmini", "--workload", "lenet5", "--level", "-1",
+      "--sparsity", "nested:levels=[0.5,0.75]"], "level -1 does not exist"),
+])
+def test_cli_mistakes_exit_2_in_one_line(capsys, argv, needle):
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and needle in err and err.count("\n") == 1 and not out, err
+
+
+@pytest.mark.parametrize(("item", "message"), [
+    ("compute.row=32", "--set compute.row=32: unknown field 'row' (did you mean 'rows'?)"),
+    ("dram.bandwith_gbps=8",
+     "--set dram.bandwith_gbps=8: unknown field 'bandwith_gbps' (did you mean "
+     "'bandwidth_gbps'?)"),
+    ("compute={rows: 8, colz: 8}", "unknown field 'colz' (did you mean 'cols'?)"),
+    ("compute.rows=-1", "--set compute.rows=-1: Input should be greater than 0"),
+    ("sparsity={skip: nm, nm: [2]}", ": field 'sparsity.nm[1]': Field required"),
+    ("buffers.5.capacity_kib=1", "--set buffers.5.capacity_kib=1: '5' is not an index"),
+])
+def test_set_mistakes_name_the_override(capsys, item, message):
+    code, _, err = run(capsys, "run", "--arch", "gemmini", "--workload", "lenet5",
+                       "--set", item)
+    assert code == 2 and err.count("\n") == 1, err
+    assert err.startswith(f"hwsim: error: --set {item}: ") and message in err
+    assert ".yaml:" not in err
+
+
+def test_set_mistake_keeps_its_location_for_python_callers():
+    from hwsim.arch.load import OverrideError, load_arch
+
+    with pytest.raises(OverrideError) as exc:
+        load_arch("gemmini", {"compute.rows": 0})
+    assert exc.value.field == "compute.rows" and exc.value.line is not None
+    assert str(exc.value).startswith("--set compute.rows=0: ")

@@ -117,7 +117,8 @@ class SparsitySupport(_Strict):
     ``skip`` names the weight-sparsity granularity the array can exploit for time: ``none``;
     ``unstructured`` (each lane skips its own zeros, lockstep lanes wait for the busiest);
     ``nm`` (n:m groups along the reduction, at most m/n faster, only if every group conforms);
-    ``block`` (empty tiles of ``block`` rows x cols skipped; default: the array's own tile).
+    ``block`` (empty tiles of ``block`` rows x cols skipped; default: the pattern's own blocks
+    when it is block-structured, else the array's own tile).
     ``gating`` stops a MAC whose operand is zero from toggling: energy, not time.
     """
 

@@ -63,6 +63,10 @@ def sparsity_curves(workload: Workload | str, archs: Sequence[ArchSpec | str],
             sparsity.append(0.0)
             i = 0
             continue
+        if r.pattern == "imported":  # the workload's own masks/patterns: not a curve point
+            series.append(r.label)
+            sparsity.append(1.0 - r.density)
+            continue
         name, s = keys[i]
         series.append(name)
         sparsity.append(s)

@@ -8,7 +8,12 @@ from typing import Literal
 from hwsim.arch.spec import ArchSpec
 from hwsim.errors import HwsimError, InfeasibleHardwareError
 from hwsim.evaluation.channel_pruning import prune_channels
-from hwsim.evaluation.layer_sparsity import layer_profile, resolve_spec
+from hwsim.evaluation.layer_sparsity import (
+    layer_mask,
+    layer_profile,
+    resolve_spec,
+    skip_hardware,
+)
 from hwsim.model.accounting import OBJECTIVES
 from hwsim.model.collective import allreduce_cost
 from hwsim.model.cost import LayerCost
@@ -49,8 +54,12 @@ def evaluate(
 ) -> Report:
     """Latency, energy and their breakdown for every layer of ``workload`` on ``arch``.
 
-    ``sparsity`` overrides every layer's own pattern (of prunable layers); channel patterns
-    shrink the layers first; ``level`` picks the level of a nested pattern (0 = densest).
+    ``sparsity`` overrides every layer's own pattern and imported mask (of prunable layers
+    with weights; the others keep theirs and take only its activation sparsity); channel
+    patterns shrink the layers first; ``level`` picks the level of a nested pattern (0 =
+    densest), the override's or, without one, the layers' own; a level no nested pattern has
+    is an error. An array that skips empty blocks without a declared size skips a block
+    pattern's own blocks (:func:`~hwsim.evaluation.layer_sparsity.skip_hardware`).
     ``attention``: 'arch' fuses the attention chains where the arch declares fused attention
     kernels and leaves the workload as written elsewhere; 'fused' or 'unfused' force it.
     """
@@ -60,9 +69,7 @@ def evaluate(
         if batch <= 0:
             raise HwsimError(f"batch must be positive, got {batch}")
         workload = workload.with_batch(batch)
-    if isinstance(sparsity, Nested) and not 0 <= level < len(sparsity.levels):
-        raise HwsimError(f"level {level} does not exist: the nested pattern has levels "
-                         f"0..{len(sparsity.levels) - 1}")
+    _check_level(workload, sparsity, level)
     if attention not in ("arch", "fused", "unfused"):
         raise HwsimError(f"attention must be arch, fused or unfused, got '{attention}'")
     if attention == "fused" or (attention == "arch" and arch.attention == "fused"):
@@ -81,7 +88,7 @@ def evaluate(
         spec = resolve_spec(layer, top, level)
         label = spec.label if spec is not None else "dense"
         if nest is not None:
-            mask = workload.masks.get(layer.name)
+            mask = layer_mask(layer, workload, top)
             profile = layer_profile(layer, nest, spec, mask)
             if mask is not None:
                 label = "real mask"
@@ -89,7 +96,7 @@ def evaluate(
                    id(mask) if mask is not None else None)
             if key not in cache:
                 try:
-                    cache[key] = target(nest, hw, objective, profile)
+                    cache[key] = target(nest, skip_hardware(hw, profile), objective, profile)
                 except InfeasibleHardwareError as exc:
                     raise InfeasibleHardwareError(f"layer '{layer.name}': {exc}") from None
             cost = cache[key]
@@ -101,3 +108,22 @@ def evaluate(
     report = build_report(workload, arch, objective, rows)
     check_finite(report)
     return report
+
+
+def _check_level(workload: Workload, sparsity: Pattern | None, level: int) -> None:
+    """A level that no nested pattern of this run has is a mistake, not level 0."""
+    if isinstance(sparsity, Nested):
+        if not 0 <= level < len(sparsity.levels):
+            raise HwsimError(f"level {level} does not exist: the nested pattern has levels "
+                             f"0..{len(sparsity.levels) - 1}")
+        return
+    if level == 0:
+        return
+    own = [len(layer.sparsity.levels) for layer in workload.layers
+           if isinstance(layer.sparsity, Nested)] if sparsity is None else []
+    if not own:
+        raise HwsimError(f"level {level} does not exist: no nested pattern applies "
+                         "(levels come from a nested --sparsity or a layer's nested pattern)")
+    if not 0 <= level < max(own):
+        raise HwsimError(f"level {level} does not exist: the layers' nested patterns have "
+                         f"levels 0..{max(own) - 1}")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 from collections.abc import Mapping
 
 import numpy as np
 
+from hwsim.arch.hardware import Hardware
 from hwsim.errors import HwsimError
 from hwsim.model.loopnest import LoopNest
 from hwsim.sparsity.profile import SparsityProfile
@@ -25,16 +27,28 @@ def weight_matrix_shape(layer: Layer) -> tuple[int, int, int] | None:
     return None
 
 
+def takes_override(layer: Layer) -> bool:
+    """Whether a run-wide ``--sparsity`` replaces this layer's weight pattern (and its imported
+    mask): a prunable layer with static weights."""
+    return weight_matrix_shape(layer) is not None and layer.prunable
+
+
+def layer_mask(layer: Layer, workload: Workload, override: Pattern | None) -> np.ndarray | None:
+    """The layer's imported mask, unless a run-wide override replaces it (a real-mask layer
+    keeps its mask only when no override applies to it)."""
+    mask = workload.masks.get(layer.name)
+    if mask is not None and override is not None and takes_override(layer):
+        return None
+    return mask
+
+
 def resolve_spec(layer: Layer, override: Pattern | None, level: int = 0) -> Pattern | None:
     """The pattern that applies to ``layer``: the override (for prunable layers with weights,
     and for activation sparsity of any MAC layer), else the layer's own; nested specs give
     ``level``."""
     spec = layer.sparsity
     if override is not None:
-        if weight_matrix_shape(layer) is not None and layer.prunable:
-            spec = override
-        else:
-            spec = _act_only(override)
+        spec = override if takes_override(layer) else _act_only(override)
     if isinstance(spec, Nested):
         spec = spec.level(min(level, len(spec.levels) - 1))
     return spec
@@ -65,6 +79,39 @@ def layer_profile(layer: Layer, nest: LoopNest, spec: Pattern | None,
         return SparsityProfile(nest.K, nest.C, 1, spec=Dense(), input_density=1.0 - act)
     rows, cols, rs = shape
     return SparsityProfile(rows, cols, rs, spec=spec, input_density=1.0 - act)
+
+
+def skip_hardware(hw: Hardware, profile: SparsityProfile | None) -> Hardware:
+    """``hw`` as it meets ``profile``: an array that skips empty blocks (``sparsity.skip:
+    block``) without a declared block size skips the pattern's own blocks when the pattern is
+    block-structured (plain or shuffled blocks); otherwise ``hw`` itself (the model then uses
+    the array's own tile). Only that declared field is specialised: every number stays the
+    one resolved at load."""
+    sup = hw.sparsity
+    if profile is None or sup.skip != "block" or sup.block is not None or profile.from_mask:
+        return hw
+    size = profile.block_size
+    if size is None:
+        return hw
+    return dataclasses.replace(hw, sparsity=sup.model_copy(update={"block": tuple(size)}))
+
+
+def has_own_sparsity(workload: Workload) -> bool:
+    """Whether the workload brings sparsity of its own: imported masks, or a layer's pattern
+    (other than dense without activation zeros)."""
+    return bool(workload.masks) or any(
+        layer.sparsity is not None and not (layer.sparsity.pattern == "dense"
+                                            and layer.sparsity.act == 0)
+        for layer in workload.layers)
+
+
+def strip_sparsity(workload: Workload) -> Workload:
+    """The dense network: no masks, no per-layer patterns."""
+    if not has_own_sparsity(workload):
+        return workload
+    layers = [layer.model_copy(update={"sparsity": None}) if layer.sparsity is not None
+              else layer for layer in workload.layers]
+    return dataclasses.replace(workload.with_layers(layers), masks={}, masks_file=None)
 
 
 def _torch_shape(layer: Layer) -> str:

@@ -9,6 +9,8 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from hwsim.report.provenance import csv_columns
+
 if TYPE_CHECKING:
     from hwsim.arch.spec import ArchSpec
     from hwsim.model.cost import LayerCost
@@ -78,7 +80,9 @@ class LayerResult:
 
 @dataclass
 class Report:
-    """A whole evaluation: what was run, each layer's row, and totals."""
+    """A whole evaluation: what was run, each layer's row, and totals. ``provenance`` (set by
+    whoever knows the inputs' origin, e.g. ``hwsim run``; see
+    :func:`hwsim.report.provenance.provenance`) goes into the JSON and CSV forms."""
 
     arch: str
     kind: str
@@ -89,9 +93,13 @@ class Report:
     num_pes: int
     layers: list[LayerResult]
     totals: dict[str, Any]
+    provenance: dict[str, Any] | None = None
 
     def to_dict(self, per_layer: bool = True) -> dict[str, Any]:
-        out: dict[str, Any] = {
+        """``{"provenance": {...} (when set), "arch", "kind", "workload", "batch",
+        "objective", "clock_hz", "num_pes", "totals": {...}, "layers": [...]}``."""
+        out: dict[str, Any] = {"provenance": dict(self.provenance)} if self.provenance else {}
+        out |= {
             "arch": self.arch, "kind": self.kind, "workload": self.workload,
             "batch": self.batch, "objective": self.objective, "clock_hz": self.clock_hz,
             "num_pes": self.num_pes, "totals": self.totals,
@@ -104,23 +112,27 @@ class Report:
         return json.dumps(self.to_dict(), indent=indent)
 
     def to_csv(self) -> str:
-        """One row per layer plus a final TOTAL row; energy components as ``energy_<name>_j``."""
+        """One row per layer plus a final TOTAL row; energy components as ``energy_<name>_j``;
+        then, when set, the provenance as ``provenance.<key>`` columns repeated on every row
+        (so plain ``csv``/pandas readers parse it and the metric columns keep their places)."""
         keys = list(self.totals["energy_breakdown_j"])
         cols = ["name", "op", "precision", "macs", "params", "latency_s", "cycles", "energy_j",
                 "dram_bytes", "utilization", "bound", "compute_cycles", "density",
                 "effective_macs", "skipped_macs", "metadata_bytes", "imbalance"]
+        prov = csv_columns(self.provenance)
         buf = io.StringIO()
         w = csv.writer(buf)
-        w.writerow(cols + [f"energy_{k}_j" for k in keys])
+        w.writerow(cols + [f"energy_{k}_j" for k in keys] + list(prov))
         for r in self.layers:
             d = asdict(r)
-            w.writerow([d[c] for c in cols] + [r.energy_breakdown_j.get(k, 0.0) for k in keys])
+            w.writerow([d[c] for c in cols] + [r.energy_breakdown_j.get(k, 0.0) for k in keys]
+                       + list(prov.values()))
         t = self.totals
         w.writerow(["TOTAL", "", "", t["macs"], t["params"], t["latency_s"], t["cycles"],
                     t["energy_j"], t["dram_bytes"], t["utilization"], t["bound"],
                     t["compute_cycles"], t["density"], t["effective_macs"], t["skipped_macs"],
                     t["metadata_bytes"], t["imbalance"]]
-                   + [t["energy_breakdown_j"][k] for k in keys])
+                   + [t["energy_breakdown_j"][k] for k in keys] + list(prov.values()))
         return buf.getvalue()
 
     def table(self, max_rows: int | None = None) -> str:
@@ -246,6 +258,10 @@ def design_totals(arch: ArchSpec, batch: int, ops: float, latency_s: float, ener
         out["fpga_available"] = dict(hw.resources.available)
         out["fpga_dsp"] = used["dsp"]
         out["fpga_ram_blocks"] = sum(v for k, v in used.items() if k != "dsp")
+        out["fpga_used"].update(hw.resources.fabric_used)
+        out["fpga_available"].update(hw.resources.fabric_available)
+        out["fpga_lut"] = hw.resources.fabric_used.get("lut", 0)
+        out["fpga_ff"] = hw.resources.fabric_used.get("ff", 0)
     return out
 
 

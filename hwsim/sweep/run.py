@@ -7,6 +7,8 @@ At most ``2 * workers`` chunks are in flight, so memory does not grow with the s
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 import os
 from collections.abc import Callable, Iterator
@@ -24,6 +26,7 @@ from hwsim.sweep.grid import Point, grid_size, points
 from hwsim.sweep.spec import Sweep
 from hwsim.sweep.store import compact, done_ids, isin_sorted, layers_output, write_chunk
 from hwsim.sweep.worker import ChunkResult, evaluate_chunk, layers_schema, totals_schema
+from hwsim.version import VERSION
 
 
 @dataclass
@@ -38,6 +41,65 @@ class SweepSummary:
     rows: int
     output: Path
     layers_output: Path | None
+
+
+def _sha256_json(obj: Any) -> str:
+    text = json.dumps(obj, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _file_sha256(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def sweep_provenance(sweep: Sweep) -> dict[str, Any]:
+    """What produced a sweep's tables, stored as JSON under the ``hwsim`` key of their Parquet
+    metadata (``pyarrow.parquet.read_schema(path).metadata[b"hwsim"]``):
+
+    * ``hwsim_version``: the version that ran (and compacted) the sweep; ``computed_by``
+      (added at compaction): every version whose rows the table holds;
+    * ``spec`` (the spec file as given), ``spec_sha256``: sha256 of the validated spec
+      (base arch content, swept parameters and their values, constraints, workloads, sparsity
+      cases, batch, objective, outputs; formatting and comments do not change it),
+      ``spec_file_sha256``: of the file's bytes (null when there is no file);
+    * ``name``, ``arch`` (as written), ``arch_path``, ``arch_sha256`` (of the first base
+      arch's content), ``archs`` (every base: name, label, path, sha256), ``workloads``:
+      ``[{"name", "path", "sha256" (of the file)}]``;
+    * ``sparsity`` (the pattern texts, null = each layer's own), ``batch``, ``objective``,
+      ``outputs``."""
+    many = len(sweep.bases) > 1  # one base keeps its hash as before lists were allowed
+    content = {
+        "arch": [b.data for b in sweep.bases] if many else sweep.base_data,
+        "groups": [[combine, [[p.path, p.name, list(p.values)] for p in ps]]
+                   for combine, ps in sweep.groups],
+        "constraints": list(sweep.constraints),
+        "design_constraints": list(sweep.design_constraints),
+        "workloads": [w for w, _ in sweep.workloads],
+        "sparsity": [[c.text, c.level] for c in sweep.sparsity],
+        "batch": sweep.batch, "objective": sweep.objective, "outputs": sweep.outputs,
+    }
+    spec_file = Path(sweep.file)
+    return {
+        "hwsim_version": VERSION,
+        "spec": sweep.file,
+        "spec_sha256": _sha256_json(content),
+        "spec_file_sha256": _file_sha256(spec_file) if spec_file.is_file() else None,
+        "name": sweep.name,
+        "arch": sweep.arch,
+        "arch_path": str(sweep.arch_path),
+        "arch_sha256": _sha256_json(sweep.base_data),
+        "archs": [{"name": b.name, "label": b.label, "path": str(b.path),
+                   "sha256": _sha256_json(b.data)} for b in sweep.bases],
+        "workloads": [{"name": w, "path": str(p), "sha256": _file_sha256(p)}
+                      for w, p in sweep.workloads],
+        "sparsity": list(dict.fromkeys(c.text for c in sweep.sparsity)),
+        "batch": sweep.batch,
+        "objective": sweep.objective,
+        "outputs": sweep.outputs,
+    }
 
 
 def plan(sweep: Sweep) -> np.ndarray:
@@ -99,13 +161,14 @@ def run_sweep(
     pending = len(spec_ids) - resumed
     size = chunk_size or sweep.chunk_size or auto_chunk_size(pending, jobs)
     chunks = pending_chunks(sweep, spec_ids, done, size)
+    info = sweep_provenance(sweep)
     evaluated = failed = 0
     bar = tqdm(total=pending, unit="pt", desc=sweep.name, disable=not progress,
                dynamic_ncols=True, smoothing=0.05)
     try:
         results = _execute(sweep, chunks, jobs, executor, scheduler)
         for n_chunks, result in enumerate(results, start=1):
-            write_chunk(out, result.totals, result.layers)
+            write_chunk(out, result.totals, result.layers, info)
             evaluated += result.evaluated
             status = result.totals.column("status").to_pylist()
             failed += sum(s != "ok" for s in status)
@@ -115,7 +178,7 @@ def run_sweep(
     finally:
         bar.close()
     layer_schema = layers_schema() if sweep.outputs == "layers" else None
-    rows = compact(out, spec_ids, totals_schema(sweep), layer_schema)
+    rows = compact(out, spec_ids, totals_schema(sweep), layer_schema, info)
     return SweepSummary(
         grid=grid_size(sweep) * len(sweep.workloads) * len(sweep.sparsity),
         points=len(spec_ids), resumed=resumed, evaluated=evaluated, failed=failed, rows=rows,

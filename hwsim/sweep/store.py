@@ -11,21 +11,66 @@ Layout for ``-o results.parquet``:
 
 Compaction streams record batches through a ParquetWriter, so memory stays bounded by the
 batch size (plus 9 bytes per point for the id bookkeeping), not by the number of rows.
+
+Every file says what produced it: the Parquet key-value metadata holds, under the key
+``hwsim``, a JSON object (``hwsim.sweep.run.sweep_provenance``: hwsim version, spec hash,
+base arch and workloads with their hashes, ...). Chunk files carry the object of the run
+that wrote them; the compacted files carry the current run's, with ``computed_by``: every
+hwsim version whose rows the table holds (a resumed sweep may mix versions).
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 BATCH_ROWS = 65_536
+#: Parquet key-value metadata key of the provenance object (a JSON text).
+META_KEY = b"hwsim"
+
+
+def provenance_of(path: Path) -> dict[str, Any]:
+    """The provenance object stored in a Parquet file's metadata ({} if none or unreadable)."""
+    try:
+        raw = (pq.read_schema(path).metadata or {}).get(META_KEY)
+        info = json.loads(raw) if raw else {}
+    except (pa.ArrowException, OSError, ValueError):
+        return {}
+    return info if isinstance(info, dict) else {}
+
+
+def with_provenance(table: pa.Table, info: Mapping[str, Any] | None) -> pa.Table:
+    """``table`` with ``info`` as its ``hwsim`` metadata (other metadata kept)."""
+    if not info:
+        return table
+    meta = dict(table.schema.metadata or {})
+    meta[META_KEY] = json.dumps(dict(info), sort_keys=True).encode("utf-8")
+    return table.replace_schema_metadata(meta)
+
+
+def _final_metadata(sources: list[Path], info: Mapping[str, Any] | None
+                    ) -> dict[bytes, bytes] | None:
+    """Metadata of a compacted file: ``info`` plus ``computed_by``, the hwsim versions of
+    ``info`` and of every source file."""
+    if not info:
+        return None
+    versions = {str(info.get("hwsim_version", ""))}
+    for src in sources:
+        old = provenance_of(src)
+        versions |= {str(v) for v in old.get("computed_by", [])}
+        if old.get("hwsim_version"):
+            versions.add(str(old["hwsim_version"]))
+    full = {**info, "computed_by": sorted(v for v in versions if v)}
+    return {META_KEY: json.dumps(full, sort_keys=True).encode("utf-8")}
 
 
 def parts_dir(output: Path) -> Path:
@@ -58,9 +103,12 @@ def chunk_name(ids: Iterable[int]) -> str:
     return hashlib.blake2b(arr.tobytes(), digest_size=8).hexdigest()
 
 
-def write_chunk(output: Path, totals: pa.Table, layers: pa.Table | None) -> None:
+def write_chunk(output: Path, totals: pa.Table, layers: pa.Table | None,
+                info: Mapping[str, Any] | None = None) -> None:
     """Store one evaluated chunk: its layer rows first, then the results rows (which mark the
-    points done)."""
+    points done); ``info``, the provenance, goes into both files' metadata."""
+    totals = with_provenance(totals, info)
+    layers = with_provenance(layers, info) if layers is not None else None
     d = parts_dir(output)
     stem = chunk_name(totals.column("id").to_pylist())
     if layers is not None:
@@ -130,9 +178,10 @@ def _stream(sources: list[Path]) -> Iterator[tuple[int, pa.RecordBatch]]:
 
 
 def compact(output: Path, spec_ids: np.ndarray, schema: pa.Schema,
-            layer_schema: pa.Schema | None) -> int:
+            layer_schema: pa.Schema | None, info: Mapping[str, Any] | None = None) -> int:
     """Merge the existing output and chunk files into ``output``: every id of ``spec_ids``
     (sorted, unique) exactly once, rows of other ids dropped. Returns the number of rows.
+    ``info`` (the provenance) goes into the metadata of both outputs, with ``computed_by``.
 
     Per-layer rows are kept only from the file that pairs with the chosen results row (the
     old layers output with the old output, ``layers-X`` with ``part-X``), so a crash at any
@@ -141,7 +190,10 @@ def compact(output: Path, spec_ids: np.ndarray, schema: pa.Schema,
     d = parts_dir(output)
     keys = (["final"] if output.is_file() else []) + [p.name[len("part-"):] for p in parts]
     sources = ([output] if output.is_file() else []) + parts
+    meta = _final_metadata(sources, info)
     schema = _merged_schema(sources, schema)
+    if meta is not None:
+        schema = schema.with_metadata(meta)
     seen = np.zeros(len(spec_ids), dtype=bool)
     origin = np.full(len(spec_ids), -1, dtype=np.int32)
     tmp = output.with_name(f".{output.name}.{os.getpid()}.tmp")
@@ -165,7 +217,7 @@ def compact(output: Path, spec_ids: np.ndarray, schema: pa.Schema,
             f.flush()
             os.fsync(f.fileno())
         if layer_schema is not None:
-            _compact_layers(output, d, spec_ids, origin, keys, layer_schema)
+            _compact_layers(output, d, spec_ids, origin, keys, layer_schema, meta)
         os.replace(tmp, output)
     finally:
         tmp.unlink(missing_ok=True)
@@ -174,7 +226,8 @@ def compact(output: Path, spec_ids: np.ndarray, schema: pa.Schema,
 
 
 def _compact_layers(output: Path, d: Path, spec_ids: np.ndarray, origin: np.ndarray,
-                    keys: list[str], schema: pa.Schema) -> None:
+                    keys: list[str], schema: pa.Schema,
+                    meta: dict[bytes, bytes] | None = None) -> None:
     target = layers_output(output)
     index = {key: k for k, key in enumerate(keys)}
     pairs: list[tuple[int, Path]] = []
@@ -185,6 +238,8 @@ def _compact_layers(output: Path, d: Path, spec_ids: np.ndarray, origin: np.ndar
         if key in index:
             pairs.append((index[key], lp))
     schema = _merged_schema([p for _, p in pairs], schema)
+    if meta is not None:
+        schema = schema.with_metadata(meta)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
         with open(tmp, "wb") as f:
