@@ -8,6 +8,7 @@ nothing with it) print one ``hwsim: warning: ...`` line each on stderr and carry
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 from pathlib import Path
@@ -17,10 +18,11 @@ from hwsim.arch.spec import ArchSpec
 from hwsim.bundled import bundled_names, resolve
 from hwsim.errors import HwsimError
 from hwsim.evaluation import OBJECTIVES, compare, evaluate
-from hwsim.evaluation.compare import BASELINES, cannot_exploit, suggested_set
+from hwsim.evaluation.compare import BASELINES, cannot_exploit, expand, suggested_set
 from hwsim.overrides import did_you_mean, split_target
 from hwsim.report import Origin, provenance, rows_csv, rows_json, rows_table
-from hwsim.sparsity.spec import Pattern, parse_sparsity
+from hwsim.report.compare import CompareRow
+from hwsim.sparsity.spec import Nested, Pattern, parse_sparsity
 from hwsim.version import VERSION
 from hwsim.workload.io import load_workload
 from hwsim.workload.layers import (
@@ -162,6 +164,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
                     sparsity_texts=list(args.sparsity))
     rows = compare(wl, archs, specs, objective=args.objective, batch=args.batch,
                    baseline=args.baseline, attention=args.attention, origin=origin)
+    if args.accuracy:
+        rows = _with_accuracy(rows, specs, args.accuracy)
     patterns: list[tuple[Pattern | None, str]] = [(s, s.label) for s in specs]
     if wl.masks:
         patterns.insert(0, (None, "the imported masks"))
@@ -172,6 +176,20 @@ def cmd_compare(args: argparse.Namespace) -> int:
     text = {"json": rows_json, "csv": rows_csv}.get(fmt, lambda r: rows_table(r, wl.name))(rows)
     _write(text, args.output)
     return 0
+
+
+def _with_accuracy(rows: list[CompareRow], specs: list[Pattern],
+                   path: str) -> list[CompareRow]:
+    """Each row with the accuracy the user's table gives its pattern (None where the table
+    has no such pattern or sparsity, or for the imported masks)."""
+    from hwsim.evaluation.accuracy import accuracy_of, load_accuracy_table
+
+    table = load_accuracy_table(path)
+    by_label: dict[str, Pattern | None] = {"dense": None}
+    for spec, level, label in expand(specs):
+        by_label[label] = spec.level(level) if isinstance(spec, Nested) else spec
+    return [dataclasses.replace(r, accuracy=accuracy_of(table, by_label[r.label]))
+            if r.label in by_label else r for r in rows]
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -275,6 +293,9 @@ def build_parser() -> argparse.ArgumentParser:
     cmp_.add_argument("--sparsity", action="append", default=[], metavar="PATTERN[:k=v,...]",
                       help="repeat for several patterns; nested patterns give every level; "
                       "each replaces the imported masks of the layers it applies to")
+    cmp_.add_argument("--accuracy", default=None, metavar="CSV",
+                      help="your accuracy table (pattern,sparsity,accuracy; see hwsim isoacc): "
+                           "adds each row's accuracy")
     cmp_.add_argument("--baseline", choices=BASELINES, default="dense",
                       help="what speedups are against for a workload with imported masks: "
                       "dense (masks stripped; the masked network is the 'imported masks' "

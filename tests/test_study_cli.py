@@ -43,3 +43,39 @@ def test_budget_commands(capsys):
     assert data["results"][0]["value"] is None
     code = main(["budget", "--arch", "gemmini", "--workload", "lenet5"])
     assert code == 2 and "latency-ms" in capsys.readouterr().err
+
+
+def test_compare_with_accuracy_column(capsys, tmp_path):
+    acc = tmp_path / "acc.csv"
+    acc.write_text(TABLE)
+    code = main(["compare", "--arch", "gemmini", "--workload", "lenet5", "--sparsity",
+                 "unstructured:sparsity=0.7", "--sparsity", "unstructured:sparsity=0.95",
+                 "--accuracy", str(acc), "--format", "json"])
+    rows = json.loads(capsys.readouterr().out)
+    assert code == 0
+    acc_by = {r["label"]: r["accuracy"] for r in rows}
+    assert acc_by["dense"] == 99.0
+    assert abs(acc_by["unstructured 70%"] - (98.9 + (97.0 - 98.9) * 0.5)) < 1e-9
+    assert acc_by["unstructured 95%"] is None  # beyond the measured range: not extrapolated
+    code = main(["compare", "--arch", "gemmini", "--workload", "lenet5", "--sparsity",
+                 "unstructured:sparsity=0.7", "--accuracy", str(acc)])
+    assert code == 0 and "accuracy" in capsys.readouterr().out
+
+
+def test_pareto_with_accuracy(capsys, tmp_path):
+    import yaml
+
+    acc = tmp_path / "acc.csv"
+    acc.write_text(TABLE)
+    spec = tmp_path / "s.yaml"
+    spec.write_text(yaml.safe_dump({
+        "name": "t", "arch": "gemmini", "workloads": ["lenet5"],
+        "sparsity": ["dense", "unstructured:sparsity=0.5", "unstructured:sparsity=0.9"],
+        "parameters": {"sparsity.skip": {"values": ["none", "unstructured"]}}}))
+    out = tmp_path / "r.parquet"
+    assert main(["sweep", str(spec), "-o", str(out), "-q"]) == 0
+    capsys.readouterr()
+    code = main(["pareto", str(out), "--x", "latency_s", "--y", "accuracy", "--maximize",
+                 "accuracy", "--accuracy", str(acc), "--filter", "accuracy >= 98"])
+    text = capsys.readouterr().out
+    assert code == 0 and "accuracy" in text and "sparsity=0.9" not in text

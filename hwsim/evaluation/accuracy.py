@@ -188,3 +188,31 @@ def iso_accuracy(workload: Workload, archs: list[ArchSpec], table: AccuracyTable
             rows.append(IsoRow(arch.name, pattern, s, _interp(curve, s), lat, en,
                                d_lat / lat, 1.0 - en / d_en))
     return rows
+
+
+#: Fields that say where a pattern's zeros may go, not how many: what a table row keys on.
+_NOT_SHAPE = {"sparsity", "act", "seed"}
+
+
+def _shape(spec: Pattern) -> dict[str, Any]:
+    return {k: v for k, v in spec.model_dump().items() if k not in _NOT_SHAPE}
+
+
+def accuracy_of(table: AccuracyTable, spec: Pattern | None) -> float | None:
+    """The accuracy ``table`` gives ``spec`` (None = dense): the curve of the same pattern
+    family and parameters, interpolated at its sparsity; None where the table has no such
+    pattern or the sparsity is outside the measured range."""
+    if spec is None or isinstance(spec, Dense):
+        return table.dense
+    s = 1.0 - spec.weight_density
+    for key, curve in table.curves.items():
+        if _shape(_pattern_of(key)) != _shape(spec):
+            continue
+        if not curve[0].sparsity - 1e-9 <= s <= curve[-1].sparsity + 1e-9:
+            return None
+        return _interp(curve, s)
+    return None
+
+
+def _pattern_of(key: str) -> Pattern:
+    return spec_at(key, 0.5)

@@ -44,6 +44,7 @@ class CompareRow:
     energy_breakdown_j: dict[str, float]
     support: dict[str, Any] = field(default_factory=dict)
     provenance: dict[str, Any] = field(default_factory=dict)
+    accuracy: float | None = None  # from the user's accuracy table (compare --accuracy)
 
     @classmethod
     def of(cls, rep: Report, dense: Report, pattern: str, label: str,
@@ -125,7 +126,10 @@ def rows_table(rows: list[CompareRow], workload: str) -> str:
     """Fixed-width table, one block of rows per accelerator (its baseline first), with the
     accelerator's hardware support on its first row."""
     baseline = rows[0].label if rows else "dense"
-    head = (f"{'accelerator':<16} {'pattern':<30} {'density':>7} {'latency':>11} {'speedup':>8} "
+    acc = any(r.accuracy is not None for r in rows)  # compare --accuracy
+    head = (f"{'accelerator':<16} {'pattern':<30} {'density':>7} "
+            + (f"{'accuracy':>8} " if acc else "")
+            + f"{'latency':>11} {'speedup':>8} "
             f"{'energy':>11} {'saving':>7} {'DRAM':>9} {'metadata':>9} {'imbal':>6}  "
             f"{'stored W':>10}  {'bound':<10}  hardware support")
     out = [f"{workload}: speedup and energy saving against {baseline}, per accelerator", head,
@@ -136,8 +140,10 @@ def rows_table(rows: list[CompareRow], workload: str) -> str:
             out.append("")
         same = r.arch == last
         last = r.arch
+        a = "" if not acc else ("       - " if r.accuracy is None else f"{r.accuracy:>8.2f} ")
         out.append(
-            f"{r.arch[:16]:<16} {r.label[:30]:<30} {r.density:>7.1%} {r.latency_s * 1e3:>8.3f} ms "
+            f"{r.arch[:16]:<16} {r.label[:30]:<30} {r.density:>7.1%} {a}"
+            f"{r.latency_s * 1e3:>8.3f} ms "
             f"{r.speedup:>7.2f}x {r.energy_j * 1e3:>8.3f} mJ {r.energy_saving:>+7.1%} "
             f"{r.dram_bytes / 1e6:>7.2f}MB {r.metadata_bytes / 1e6:>7.2f}MB {r.imbalance:>6.2f}  "
             f"{r.stored_weight_bytes / 1e6:>8.2f}MB  {r.bound:<10}  "

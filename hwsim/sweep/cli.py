@@ -39,6 +39,8 @@ def cmd_pareto(args: argparse.Namespace) -> int:
     df = load_results(args.results)
     if "status" in df.columns:
         df = df[df["status"] == "ok"]
+    if args.accuracy:
+        df = _with_accuracy(df, args.accuracy)
     if args.filter:
         df = filter_rows(df, args.filter)
     front = pareto_front(df, args.x, args.y, maximize=args.maximize or ())
@@ -52,6 +54,35 @@ def cmd_pareto(args: argparse.Namespace) -> int:
     if args.output:
         _save(front, Path(args.output))
     return 0
+
+
+def _with_accuracy(df: pd.DataFrame, path: str) -> pd.DataFrame:
+    """``df`` with an ``accuracy`` column: what the user's table gives each row's pattern
+    (its ``sparsity`` text at its ``level``; empty = the layers' own, taken as dense),
+    missing where the table has no such pattern or sparsity."""
+    import pandas as pd  # loaded only by the commands that need it (start-up time)
+
+    from hwsim.evaluation.accuracy import accuracy_of, load_accuracy_table
+    from hwsim.sparsity.spec import Nested, parse_sparsity
+
+    table = load_accuracy_table(path)
+    cache: dict[tuple[str, int], float | None] = {}
+
+    def one(text: object, level: object) -> float | None:
+        lv = 0 if level is None or pd.isna(level) else int(level)  # type: ignore[call-overload]
+        key = (text if isinstance(text, str) else "", lv)
+        if key not in cache:
+            spec = parse_sparsity(key[0]) if key[0] else None
+            if isinstance(spec, Nested):
+                spec = spec.level(key[1])
+            cache[key] = accuracy_of(table, spec)
+        return cache[key]
+
+    out = df.copy()
+    texts = out["sparsity"] if "sparsity" in out.columns else [None] * len(out)
+    levels = out["level"] if "level" in out.columns else [0] * len(out)
+    out["accuracy"] = [one(t, lv) for t, lv in zip(texts, levels)]
+    return out
 
 
 def _save(front: pd.DataFrame, out: Path) -> None:
@@ -93,5 +124,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     pa_.add_argument("--filter", default=None, metavar="EXPR",
                      help="keep rows where EXPR holds, e.g. \"workload == 'resnet50'\" "
                           "(columns with dots: param_compute_rows)")
+    pa_.add_argument("--accuracy", default=None, metavar="CSV",
+                     help="your accuracy table (see hwsim isoacc): adds an accuracy column, "
+                          "for --x/--y/--maximize and --filter (e.g. 'accuracy >= 75')")
     pa_.add_argument("-o", "--output", default=None, help="save the front (.csv or .json)")
     pa_.set_defaults(func=cmd_pareto)
