@@ -21,7 +21,7 @@ from hwsim.evaluation import OBJECTIVES, compare, evaluate
 from hwsim.evaluation.compare import BASELINES, cannot_exploit, expand, suggested_set
 from hwsim.overrides import did_you_mean, split_target
 from hwsim.report import Origin, provenance, rows_csv, rows_json, rows_table
-from hwsim.report.compare import CompareRow
+from hwsim.report.compare import CompareRow, hardware_support, support_text
 from hwsim.sparsity.spec import Nested, Pattern, parse_sparsity
 from hwsim.version import VERSION
 from hwsim.workload.io import load_workload
@@ -123,6 +123,26 @@ def _warn_unexploited(arch: ArchSpec, patterns: list[tuple[Pattern | None, str]]
           f"dense (e.g. {hints})")
 
 
+def _warn_equal_to_baseline(rows: list[CompareRow],
+                            patterns: list[tuple[Pattern | None, str]],
+                            named: set[tuple[str, str]]) -> None:
+    """One warning per accelerator naming the patterns whose result is exactly its baseline's
+    although the hardware has some support (it skips, or stores, at another granularity than
+    the pattern's: 'block' hardware meeting N:M weights, 'nm' hardware meeting blocks, ...).
+    Patterns ``_warn_unexploited`` already named are not repeated."""
+    flagged = {label for p, label in patterns if p is not None}
+    by_arch: dict[str, list[str]] = {}
+    for r in rows:
+        base = r.label.split(" @ ")[0]  # a nested pattern's level
+        if base not in flagged or (r.arch, base) in named:
+            continue
+        if abs(r.speedup - 1.0) < 1e-12 and abs(r.energy_saving) < 1e-12:
+            by_arch.setdefault(r.arch, []).append(r.label)
+    for arch, labels in by_arch.items():
+        _warn(f"{arch}: {', '.join(labels)} gave exactly the baseline's latency and energy: "
+              "its support does not match the pattern's granularity (see the support column)")
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     arch_arg = _one(args.arch, "--arch", "run evaluates one accelerator "
                     "(hwsim compare takes several)")
@@ -149,6 +169,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         text = report.to_csv()
     else:
         text = report.table(max_rows=None if args.all_layers or args.output else 60)
+        pattern = spec.label if spec is not None else (
+            "the workload's own" if wl.masks or any(x.sparsity for x in wl.layers) else "dense")
+        support = support_text(hardware_support(arch)) or "none"
+        head, _, rest = text.partition("\n")
+        text = f"{head}\nsparsity: {pattern}; hardware support: {support}\n{rest}"
     _write(text, args.output)
     return 0
 
@@ -172,6 +197,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
     for given, arch in zip(args.arch, archs):
         _warn_unexploited(arch, patterns, masks=bool(wl.masks),
                           target=f"{given}:" if len(archs) > 1 else "")
+    named = {(arch.name, label) for arch in archs for p, label in patterns
+             if cannot_exploit(arch, p, masks=bool(wl.masks) and p is None)}
+    _warn_equal_to_baseline(rows, patterns, named)
     fmt = _fmt_for(args.output, args.format)
     text = {"json": rows_json, "csv": rows_csv}.get(fmt, lambda r: rows_table(r, wl.name))(rows)
     _write(text, args.output)

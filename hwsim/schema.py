@@ -97,7 +97,8 @@ MEANINGS: dict[str, str] = {
     "SparsitySupport.gating": "zero operands do not toggle the MAC: energy falls, time does not",
     "SparsitySupport.skip": "weight-sparsity granularity the array skips for time",
     "SparsitySupport.nm": "(n, m) of n:m skipping",
-    "SparsitySupport.block": "(rows, cols) of block skipping; omitted: the array's own tile",
+    "SparsitySupport.block": "(rows, cols) of block skipping; omitted: the pattern's own "
+                             "blocks when it is block-structured, else the array's own tile",
     "SystolicCompute.rows": "PE rows",
     "SystolicCompute.cols": "PE columns",
     "SystolicCompute.dataflow": "weight (ws), output (os) or input (is) stationary",

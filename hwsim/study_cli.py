@@ -35,15 +35,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("isoacc", help="speedup and energy of each pattern at equal accuracy, "
                                       "from your accuracy table")
     p.add_argument("--arch", required=True, action="append", help="repeat for several")
-    p.add_argument("--workload", required=True)
+    p.add_argument("--workload", required=True, action="append", help="(once)")
     p.add_argument("--accuracy", required=True, metavar="CSV",
                    help="columns pattern,sparsity,accuracy; a 'dense' row is the baseline")
     target = p.add_mutually_exclusive_group(required=True)
     target.add_argument("--target", type=float, help="accuracy every pattern must keep")
     target.add_argument("--max-drop", type=float, help="allowed drop from dense accuracy")
     p.add_argument("--batch", type=int, default=None)
-    p.add_argument("--set", action="append", metavar="PATH=VALUE",
-                   help="override an arch field, e.g. sparsity.skip=unstructured")
+    p.add_argument("--set", action="append", metavar="[NAME:]PATH=VALUE",
+                   help="override an arch field, e.g. sparsity.skip=unstructured (NAME: only "
+                        "that --arch)")
     p.add_argument("--format", choices=("table", "json", "csv"), default=None)
     p.add_argument("-o", "--output", default=None)
     p.add_argument("--plot", default=None, metavar="FILE",
@@ -54,7 +55,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                                       "budget on each accelerator")
     b.add_argument("--arch", required=True, action="append", help="repeat for several")
     which = b.add_mutually_exclusive_group(required=True)
-    which.add_argument("--workload", help="prune this network (with --knob)")
+    which.add_argument("--workload", action="append", help="prune this network (with --knob)")
     which.add_argument("--submodel", action="append",
                        help="candidate networks, largest that fits wins (repeat)")
     b.add_argument("--knob", default="channel",
@@ -64,7 +65,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     b.add_argument("--energy-mj", type=float, default=None)
     b.add_argument("--step", type=float, default=0.02, help="grid step of the sparsity")
     b.add_argument("--batch", type=int, default=None)
-    b.add_argument("--set", action="append", metavar="PATH=VALUE")
+    b.add_argument("--set", action="append", metavar="[NAME:]PATH=VALUE")
     b.add_argument("--format", choices=("table", "json", "csv"), default=None)
     b.add_argument("-o", "--output", default=None)
     b.set_defaults(func=cmd_budget)
@@ -79,12 +80,12 @@ def _target(table: AccuracyTable, args: argparse.Namespace) -> float:
 
 
 def cmd_isoacc(args: argparse.Namespace) -> int:
-    from hwsim.cli import _fmt_for, _write
+    from hwsim.cli import _fmt_for, _one, _sets_per_arch, _write
 
     table = load_accuracy_table(args.accuracy)
     target = _target(table, args)
-    wl = load_workload(args.workload)
-    archs = [load_arch(a, args.set) for a in args.arch]
+    wl = load_workload(_one(args.workload, "--workload", "isoacc evaluates one workload"))
+    archs = [load_arch(a, s) for a, s in zip(args.arch, _sets_per_arch(args.arch, args.set))]
     rows = iso_accuracy(wl, archs, table, target, batch=args.batch)
     fmt = _fmt_for(args.output, args.format)
     if fmt == "json":
@@ -155,13 +156,15 @@ def cmd_budget(args: argparse.Namespace) -> int:
         raise HwsimError("give --latency-ms and/or --energy-mj")
     if any(v <= 0 for v in budgets.values()):
         raise HwsimError("budgets must be positive")
-    archs = [load_arch(a, args.set) for a in args.arch]
+    from hwsim.cli import _one, _sets_per_arch
+
+    archs = [load_arch(a, s) for a, s in zip(args.arch, _sets_per_arch(args.arch, args.set))]
     results: list[BudgetResult] = []
     if args.submodel:
         nets = [load_workload(n) for n in args.submodel]
         results = [largest_submodel(nets, a, budgets, args.batch) for a in archs]
     else:
-        wl = load_workload(args.workload)
+        wl = load_workload(_one(args.workload, "--workload", "budget prunes one workload"))
         results = [within_budget_rate(wl, a, budgets, args.knob, step=args.step,
                                       batch=args.batch) for a in archs]
     fmt = _fmt_for(args.output, args.format)

@@ -1,3 +1,3 @@
 """The package version, in one place (outputs say what produced them)."""
 
-VERSION = "0.1.0"
+VERSION = "0.2.0"

@@ -267,7 +267,7 @@ def _expected(ctx: dict[str, Any], key: str) -> list[str]:
     return re.findall(r"'([^']*)'", str(ctx.get(key, "")))
 
 
-_UNKNOWN = "unknown field (check its spelling against the schema in the README)"
+_UNKNOWN = "unknown field (hwsim fields lists the valid ones)"
 
 
 def validation_problems(exc: ValidationError, lines: LineMap, prefix: PathKey = (),

@@ -513,3 +513,39 @@ def test_set_mistake_keeps_its_location_for_python_callers():
         load_arch("gemmini", {"compute.rows": 0})
     assert exc.value.field == "compute.rows" and exc.value.line is not None
     assert str(exc.value).startswith("--set compute.rows=0: ")
+
+
+def test_every_problem_of_an_arch_and_a_workload_at_once(capsys, tmp_path):
+    from tests.conftest import ARCH_DIR
+
+    text = (ARCH_DIR / "gemmini.yaml").read_text()
+    bad = tmp_path / "g.yaml"
+    bad.write_text(text.replace("static_power_w", "static_powr_w").replace("rows: 16",
+                                                                          "rows: -16"))
+    code, _, err = run(capsys, "run", "--arch", str(bad), "--workload", "lenet5")
+    assert code == 2 and "compute.rows" in err and "did you mean 'static_power_w'" in err
+    wl = tmp_path / "w.yaml"
+    wl.write_text("name: w\nbatch: 0\nlayers:\n"
+                  "  - {name: a, op: linear, in_feature: 4, out_features: 4}\n"
+                  "  - {name: b, op: linearr, in_features: 4, out_features: 4}\n")
+    code, _, err = run(capsys, "run", "--arch", "gemmini", "--workload", str(wl))
+    assert code == 2 and err.count("\n") == 3
+    assert "'batch'" in err and "did you mean 'in_features'" in err and "'linear'" in err
+
+
+def test_warning_when_support_misses_the_patterns_granularity(capsys):
+    code, _, err = run(capsys, "compare", "--arch", "gemmini", "--workload", "lenet5",
+                       "--sparsity", "nm:n=2,m=4", "--set", "sparsity.skip=block")
+    assert code == 0 and "gave exactly the baseline" in err
+
+
+def test_isoacc_takes_per_arch_sets_and_one_workload(capsys, tmp_path):
+    acc = tmp_path / "acc.csv"
+    acc.write_text("pattern,sparsity,accuracy\ndense,,99\nunstructured,0.5,98.9\n")
+    code, _, err = run(capsys, "isoacc", "--arch", "gemmini", "--arch", "tpu_v1",
+                         "--workload", "lenet5", "--accuracy", str(acc), "--target", "98.9",
+                         "--set", "gemmini:sparsity.skip=unstructured")
+    assert code == 0, err
+    code, _, err = run(capsys, "isoacc", "--arch", "gemmini", "--workload", "lenet5",
+                       "--workload", "resnet18", "--accuracy", str(acc), "--target", "98")
+    assert code == 2 and "--workload given 2 times" in err

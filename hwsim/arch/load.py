@@ -64,10 +64,13 @@ def _validated(data: Any, lines: LineMap) -> ArchSpec:
     try:
         spec: ArchSpec = ArchSpec.model_validate(data)
     except ValidationError as exc:
-        # With a bad compute section, ArchSpec repeats its errors without 'compute.': skip them.
+        # With a bad compute section, ArchSpec repeats its errors (under 'compute', or at the
+        # top with the compute field's own name): skip those; keep every error of a top-level
+        # field or key of the file (unknown keys included).
         def own(e: Any) -> bool:
-            return bool(e["loc"]) and e["loc"][0] in ArchSpec.model_fields \
-                and e["loc"][0] != "compute"
+            top = e["loc"][0] if e["loc"] else None
+            return top is not None and top != "compute" and (
+                top in ArchSpec.model_fields or top in data)
         problems += validation_problems(exc, lines, (), ArchSpec,
                                         keep=own if problems else None)
     if problems:

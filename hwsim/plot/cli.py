@@ -18,7 +18,7 @@ _EPILOG = """kinds and inputs:
   energy       run JSON/CSV (per layer), compare JSON/CSV or sweep Parquet/CSV (per
                configuration), or several run JSONs (one bar each): stacked energy components
   roofline     run JSON/CSV: layers against the compute and DRAM roofs of --arch, or of
-               the accelerator the run JSON records (arch_spec, or arch_source + overrides)
+               the accelerator the run JSON records (its provenance: arch_path + sets)
   pareto       sweep Parquet/CSV (or compare rows): --x/--y points and their Pareto front
   utilization  one or more run JSON/CSV files: layers x runs heat map of PE utilization
 

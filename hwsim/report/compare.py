@@ -159,20 +159,22 @@ def rows_json(rows: list[CompareRow]) -> str:
 
 
 def rows_csv(rows: list[CompareRow]) -> str:
-    """One line per row: the CompareRow fields (``support`` as JSON text),
-    ``energy_<component>_j``, then the provenance as ``provenance.<key>`` columns (repeated
-    on every row)."""
+    """One line per row: the CompareRow fields, ``energy_<component>_j``, ``support`` (JSON
+    text), ``accuracy`` (with compare --accuracy), then the provenance as
+    ``provenance.<key>`` columns (repeated on every row)."""
     buf = io.StringIO()
-    skip = ("energy_breakdown_j", "provenance")
+    # The columns of earlier versions keep their places; what was added since follows them.
+    late = ["support"] + (["accuracy"] if any(r.accuracy is not None for r in rows) else [])
+    skip = ("energy_breakdown_j", "provenance", "support", "accuracy")
     fields = [k for k in asdict(rows[0]) if k not in skip]
     comps = list(rows[0].energy_breakdown_j)
     prov_cols = list(dict.fromkeys(k for r in rows for k in flat_provenance(r.provenance, "")))
     w = csv.writer(buf)
-    w.writerow(fields + [f"energy_{c}_j" for c in comps] + prov_cols)
+    w.writerow(fields + [f"energy_{c}_j" for c in comps] + late + prov_cols)
     for r in rows:
         d = asdict(r)
         prov = flat_provenance(r.provenance, "")
         d["support"] = json.dumps(r.support)
         w.writerow([d[k] for k in fields] + [r.energy_breakdown_j.get(c, 0.0) for c in comps]
-                   + [prov.get(c, "") for c in prov_cols])
+                   + [d[k] for k in late] + [prov.get(c, "") for c in prov_cols])
     return buf.getvalue()

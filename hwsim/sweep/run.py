@@ -43,6 +43,30 @@ class SweepSummary:
     layers_output: Path | None
 
 
+def _arch_hash(data: dict[str, Any], path: Path) -> str | None:
+    """The base arch's hash as run and compare outputs state it (of the validated spec), so
+    results of both can be joined on it; None when the base does not validate alone."""
+    from hwsim.arch.load import arch_from_data
+    from hwsim.report.provenance import arch_sha256
+    from hwsim.yamlio import LineMap
+
+    try:
+        return arch_sha256(arch_from_data(data, LineMap(str(path))))
+    except HwsimError:
+        return None
+
+
+def _workload_hash(path: Path) -> str | None:
+    """The workload's content hash as run and compare outputs state it."""
+    from hwsim.report.provenance import workload_sha256
+    from hwsim.workload.io import load_workload
+
+    try:
+        return workload_sha256(load_workload(path))
+    except HwsimError:
+        return None
+
+
 def _sha256_json(obj: Any) -> str:
     text = json.dumps(obj, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -66,8 +90,9 @@ def sweep_provenance(sweep: Sweep) -> dict[str, Any]:
       cases, batch, objective, outputs; formatting and comments do not change it),
       ``spec_file_sha256``: of the file's bytes (null when there is no file);
     * ``name``, ``arch`` (as written), ``arch_path``, ``arch_sha256`` (of the first base
-      arch's content), ``archs`` (every base: name, label, path, sha256), ``workloads``:
-      ``[{"name", "path", "sha256" (of the file)}]``;
+      arch as validated: the ``arch_sha256`` of run and compare outputs), ``archs`` (every
+      base: name, label, path, sha256), ``workloads``: ``[{"name", "path", "sha256" (of its
+      content, as run and compare state it), "file_sha256"}]``;
     * ``sparsity`` (the pattern texts, null = each layer's own), ``batch``, ``objective``,
       ``outputs``."""
     many = len(sweep.bases) > 1  # one base keeps its hash as before lists were allowed
@@ -90,10 +115,11 @@ def sweep_provenance(sweep: Sweep) -> dict[str, Any]:
         "name": sweep.name,
         "arch": sweep.arch,
         "arch_path": str(sweep.arch_path),
-        "arch_sha256": _sha256_json(sweep.base_data),
+        "arch_sha256": _arch_hash(sweep.base_data, sweep.arch_path),
         "archs": [{"name": b.name, "label": b.label, "path": str(b.path),
-                   "sha256": _sha256_json(b.data)} for b in sweep.bases],
-        "workloads": [{"name": w, "path": str(p), "sha256": _file_sha256(p)}
+                   "sha256": _arch_hash(b.data, b.path)} for b in sweep.bases],
+        "workloads": [{"name": w, "path": str(p), "sha256": _workload_hash(p),
+                       "file_sha256": _file_sha256(p)}
                       for w, p in sweep.workloads],
         "sparsity": list(dict.fromkeys(c.text for c in sweep.sparsity)),
         "batch": sweep.batch,

@@ -14,7 +14,7 @@ from hwsim.errors import SpecError
 from hwsim.precision import Precision
 from hwsim.workload.graph import GraphError, Workload, build_workload
 from hwsim.workload.layers import Layer
-from hwsim.yamlio import LineMap, load_yaml, validate, validation_error
+from hwsim.yamlio import LineMap, combine, load_yaml, validation_problems
 
 _LAYER: TypeAdapter[Layer] = TypeAdapter(Layer)
 
@@ -51,13 +51,28 @@ def workload_from_data(data: Any, lines: LineMap) -> Workload:
     """Validate parsed YAML as a Workload, locating any error in the source."""
     if not isinstance(data, dict):
         raise lines.error("a workload must be a YAML mapping with 'name' and 'layers'")
-    header = validate(_WorkloadHeader, data, lines)
+    # Every problem of the file at once: the header's and each layer's.
+    problems: list[SpecError] = []
+    try:
+        header = _WorkloadHeader.model_validate(data)
+        raw_layers = list(header.layers)
+    except ValidationError as exc:
+        problems += validation_problems(exc, lines, (), _WorkloadHeader,
+                                        keep=lambda e: bool(e["loc"]) and e["loc"][0] != "layers")
+        raw = data.get("layers")
+        raw_layers = list(raw) if isinstance(raw, list) else []
+        if not isinstance(raw, list):
+            problems += validation_problems(exc, lines, (), _WorkloadHeader,
+                                            keep=lambda e: bool(e["loc"])
+                                            and e["loc"][0] == "layers")
     layers = []
-    for i, raw in enumerate(header.layers):
+    for i, item in enumerate(raw_layers):
         try:
-            layers.append(_LAYER.validate_python(raw))
+            layers.append(_LAYER.validate_python(item))
         except ValidationError as exc:
-            raise validation_error(exc, lines, ("layers", i), Layer) from None
+            problems += validation_problems(exc, lines, ("layers", i), Layer)
+    if problems:
+        raise combine(problems)
     masks: dict[str, np.ndarray] = {}
     masks_file = None
     if header.masks:
