@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from hwsim.arch.load import arch_from_data
 from hwsim.arch.spec import ArchSpec
-from hwsim.errors import HwsimError, InfeasibleHardwareError
+from hwsim.errors import HwsimError, InfeasibleHardwareError, SpecError
 from hwsim.evaluation import evaluate
 from hwsim.overrides import set_path
 from hwsim.report import Report
@@ -28,7 +28,7 @@ from hwsim.sweep.grid import Point
 from hwsim.sweep.spec import Sweep
 from hwsim.workload.graph import Workload
 from hwsim.workload.io import load_workload
-from hwsim.yamlio import LineMap
+from hwsim.yamlio import LineMap, load_yaml
 
 #: Totals copied into each result row (name -> Arrow type). Units as in Report.totals.
 TOTAL_COLUMNS: dict[str, pa.DataType] = {
@@ -111,12 +111,26 @@ def _pattern(text: str) -> Any:
 
 
 def build_arch(sweep: Sweep, values: tuple[Any, ...], base: int = 0) -> ArchSpec:
-    """Base arch ``base`` with the point's values set; SpecError if the result is invalid."""
+    """Base arch ``base`` with the point's values set; SpecError if the result is invalid,
+    naming the swept values (the base file's lines locate its own fields)."""
     b = sweep.bases[base]
     data = b.data
     for p, v in zip(sweep.params, values):
         data = set_path(data, p.path, v)
-    return arch_from_data(data, LineMap(str(b.path)))
+    try:
+        return arch_from_data(data, _lines(str(b.path)))
+    except SpecError as exc:
+        swept = ", ".join(f"{p.path}={v!r}" for p, v in zip(sweep.params, values))
+        raise SpecError(f"{exc} (swept: {swept})") from None
+
+
+@functools.lru_cache(maxsize=16)
+def _lines(path: str) -> LineMap:
+    """The line map of a base arch file (parsed once per process)."""
+    try:
+        return load_yaml(path)[1]
+    except SpecError:
+        return LineMap(path)
 
 
 def failed_design_constraint(sweep: Sweep, arch: ArchSpec, values: tuple[Any, ...]
