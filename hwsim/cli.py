@@ -22,6 +22,7 @@ from hwsim.evaluation.compare import BASELINES, cannot_exploit, expand, suggeste
 from hwsim.overrides import did_you_mean, split_target
 from hwsim.report import Origin, provenance, rows_csv, rows_json, rows_table
 from hwsim.report.compare import CompareRow, hardware_support, support_text
+from hwsim.safeio import write_text_atomic
 from hwsim.sparsity.spec import Nested, Pattern, parse_sparsity
 from hwsim.version import VERSION
 from hwsim.workload.io import load_workload
@@ -41,10 +42,7 @@ def _write(text: str, out: str | None) -> None:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
         return
     try:
-        Path(out).parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(out).with_suffix(Path(out).suffix + ".tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(out)
+        write_text_atomic(out, text)  # regular files only, whole or not at all
     except OSError as exc:
         raise HwsimError(f"{out}: cannot write output: {exc}") from None
 

@@ -66,6 +66,65 @@ def _walk(node: yaml.Node, path: PathKey, lines: dict[PathKey, int]) -> None:
             _walk(item, (*path, i), lines)
 
 
+#: Most nodes a YAML document may hold with its aliases expanded: a few hundred bytes of
+#: nested aliases (an "alias bomb") would otherwise construct gigabytes.
+MAX_NODES = 1_000_000
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _check_duplicates(node: yaml.MappingNode, file: str) -> None:
+    seen: dict[tuple[str, str], int] = {}
+    for key_node, _ in node.value:
+        if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == _MERGE_TAG:
+            continue
+        key = (key_node.tag, key_node.value)
+        line = key_node.start_mark.line + 1
+        if key in seen:
+            raise SpecError(f"duplicate key '{key_node.value}' (first at line {seen[key]})",
+                            file, line)
+        seen[key] = line
+
+
+def check_nodes(root: yaml.Node, file: str, limit: int = MAX_NODES) -> int:
+    """Number of nodes of a composed document with its aliases expanded (each node counted
+    once per place it appears), refusing more than ``limit``, an alias inside the node it
+    names (a recursive document), and a mapping that repeats a key. Iterative, and each node
+    is visited once (its expanded size is remembered), so the check itself stays small."""
+    sizes: dict[int, int] = {}
+    open_: set[int] = set()  # nodes being expanded: the current node's ancestors
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, finished = stack.pop()
+        nid = id(node)
+        if finished:
+            open_.discard(nid)
+            total = 1 + sum(sizes[id(c)] for c in _children(node))
+            if total > limit:
+                raise SpecError(f"YAML aliases expand to more than {limit:,} nodes",
+                                file, node.start_mark.line + 1)
+            sizes[nid] = total
+            continue
+        if nid in sizes:
+            continue
+        if nid in open_:
+            raise SpecError("YAML alias refers to a node that contains it (a recursive "
+                            "document)", file, node.start_mark.line + 1)
+        open_.add(nid)
+        if isinstance(node, yaml.MappingNode):
+            _check_duplicates(node, file)
+        stack.append((node, True))
+        stack.extend((c, False) for c in reversed(_children(node)) if id(c) not in sizes)
+    return sizes[id(root)]
+
+
 def load_yaml(path: str | Path) -> tuple[Any, LineMap]:
     """Read a YAML file safely; return the data and a LineMap for error messages."""
     p = Path(path)
@@ -87,6 +146,8 @@ def parse_yaml(text: str, file: str = "<string>") -> tuple[Any, LineMap]:
         loader = _LOADER(text)
         try:
             node = loader.get_single_node()
+            if node is not None:
+                check_nodes(node, file)  # before constructing: size, recursion, repeats
             data = loader.construct_document(node) if node is not None else None
         finally:
             loader.dispose()

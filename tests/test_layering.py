@@ -11,7 +11,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent / "hwsim"
 #: Package (or top-level module) -> its layer; a module may import only its own layer or below.
 LAYER = {
-    "errors": 0, "version": 0, "precision": 1, "yamlio": 1, "overrides": 1, "bundled": 1, "lazy": 1,
+    "errors": 0, "version": 0, "safeio": 1,
+    "precision": 1, "yamlio": 1, "overrides": 1, "bundled": 1, "lazy": 1,
     "sparsity": 2, "workload": 3, "arch": 3, "schema": 3,
     "model": 4, "report": 5, "evaluation": 6,
     "cli": 7, "sweep": 7, "plot": 7, "importers": 7, "llm_cli": 7,

@@ -186,6 +186,7 @@ def cmd_import_onnx(args: argparse.Namespace) -> int:
 
 def cmd_import_hf_config(args: argparse.Namespace) -> int:
     from hwsim.precision import BYTES
+    from hwsim.safeio import write_text_atomic
     from hwsim.workload.io import dump_workload
     from hwsim.workload.llm import llm_workload, load_llm_config
 
@@ -200,7 +201,7 @@ def cmd_import_hf_config(args: argparse.Namespace) -> int:
                       args.precision)
     if args.name:
         wl = wl.renamed(args.name)
-    dump_workload(wl, args.output)
+    write_text_atomic(args.output, dump_workload(wl))
     print(f"{wl.name}: {len(wl.layers)} layers, batch {wl.batch}, {wl.macs():,} MACs, "
           f"{wl.params():,} params ({wl.description})")
     print(f"wrote {args.output}")

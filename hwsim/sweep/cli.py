@@ -34,8 +34,11 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def cmd_pareto(args: argparse.Namespace) -> int:
+    from hwsim.safeio import check_output
     from hwsim.sweep.pareto import filter_rows, load_results, pareto_front
 
+    if args.output:
+        check_output(args.output)  # before any work: a symlink or FIFO is refused
     df = load_results(args.results)
     if "status" in df.columns:
         df = df[df["status"] == "ok"]
@@ -86,17 +89,16 @@ def _with_accuracy(df: pd.DataFrame, path: str) -> pd.DataFrame:
 
 
 def _save(front: pd.DataFrame, out: Path) -> None:
+    from hwsim.safeio import write_text_atomic
+
+    if out.suffix == ".json":
+        text = json.dumps(json.loads(front.to_json(orient="records")), indent=1)
+    elif out.suffix == ".csv":
+        text = front.to_csv(index=False)
+    else:
+        raise HwsimError(f"{out}: expected a .csv or .json file name")
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out.with_name(out.name + ".tmp")
-        if out.suffix == ".json":
-            tmp.write_text(json.dumps(json.loads(front.to_json(orient="records")), indent=1),
-                           encoding="utf-8")
-        elif out.suffix == ".csv":
-            front.to_csv(tmp, index=False)
-        else:
-            raise HwsimError(f"{out}: expected a .csv or .json file name")
-        tmp.replace(out)
+        write_text_atomic(out, text)  # regular files only, whole or not at all
     except OSError as exc:
         raise HwsimError(f"{out}: cannot write: {exc}") from None
 

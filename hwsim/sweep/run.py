@@ -24,7 +24,15 @@ from hwsim.errors import HwsimError
 from hwsim.sweep.executors import EXECUTORS
 from hwsim.sweep.grid import Point, grid_size, points
 from hwsim.sweep.spec import Sweep
-from hwsim.sweep.store import compact, done_ids, isin_sorted, layers_output, write_chunk
+from hwsim.sweep.store import (
+    check_store,
+    compact,
+    done_ids,
+    isin_sorted,
+    layers_output,
+    remove_temporaries,
+    write_chunk,
+)
 from hwsim.sweep.worker import ChunkResult, evaluate_chunk, layers_schema, totals_schema
 from hwsim.version import VERSION
 
@@ -182,12 +190,15 @@ def run_sweep(
     if out.is_dir():
         raise HwsimError(f"{out}: is a directory, expected a .parquet file name")
     spec_ids = plan(sweep)
+    info = sweep_provenance(sweep)
+    # a store of another sweep, a foreign file or folder, a symlink: refused before any write
+    check_store(out, spec_ids, info["spec_sha256"], layers=sweep.outputs == "layers")
+    remove_temporaries(out)  # of writes killed before their rename
     done = done_ids(out)
     resumed = int(isin_sorted(spec_ids, done)[0].sum()) if len(spec_ids) else 0
     pending = len(spec_ids) - resumed
     size = chunk_size or sweep.chunk_size or auto_chunk_size(pending, jobs)
     chunks = pending_chunks(sweep, spec_ids, done, size)
-    info = sweep_provenance(sweep)
     evaluated = failed = 0
     bar = tqdm(total=pending, unit="pt", desc=sweep.name, disable=not progress,
                dynamic_ncols=True, smoothing=0.05)

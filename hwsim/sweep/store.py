@@ -21,10 +21,11 @@ hwsim version whose rows the table holds (a resumed sweep may mix versions).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
-import shutil
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,9 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+from hwsim.errors import HwsimError
+from hwsim.safeio import atomic_file, check_output, own_temporaries
 
 BATCH_ROWS = 65_536
 #: Parquet key-value metadata key of the provenance object (a JSON text).
@@ -84,17 +88,10 @@ def layers_output(output: Path) -> Path:
 
 
 def write_atomic(table: pa.Table, path: Path) -> None:
-    """Write ``table`` to ``path`` so that a crash leaves either the old file or the new one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as f:
-            pq.write_table(table, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    """Write ``table`` to ``path`` so that a crash leaves either the old file or the new one
+    (a regular file only: see :func:`hwsim.safeio.atomic_file`)."""
+    with atomic_file(path) as f:
+        pq.write_table(table, f)
 
 
 def chunk_name(ids: Iterable[int]) -> str:
@@ -116,14 +113,58 @@ def write_chunk(output: Path, totals: pa.Table, layers: pa.Table | None,
     write_atomic(totals, d / f"part-{stem}.parquet")
 
 
+#: Names of the files the store writes in its parts folder: chunk files and their temporaries
+#: (``.part-<hash>.parquet.<pid>[-<hex>].tmp``, see hwsim.safeio).
+_CHUNK_FILE = re.compile(r"(part|layers)-[0-9a-f]+\.parquet")
+_CHUNK_TEMP = re.compile(r"\.(part|layers)-[^/]*\.parquet\.\d+(-[0-9a-f]+)?\.tmp")
+
+
+def _parts_entries(output: Path) -> list[os.DirEntry[str]]:
+    """Entries of the parts folder (none when it does not exist); refuses a parts "folder"
+    that is no real folder, or one holding anything the store did not write (it deletes the
+    folder's own files after compaction, and nothing else)."""
+    d = parts_dir(output)
+    try:
+        is_link = d.is_symlink()
+        exists = d.exists() or is_link
+    except OSError:
+        is_link, exists = False, True
+    if not exists:
+        return []
+    if is_link or not d.is_dir():
+        raise HwsimError(f"{d}: is not a folder of hwsim chunk files (a symbolic link or "
+                         "another file); choose another -o")
+    entries = list(os.scandir(d))
+    foreign = sorted(e.name for e in entries
+                     if not (e.is_file(follow_symlinks=False)
+                             and (_CHUNK_FILE.fullmatch(e.name)
+                                  or _CHUNK_TEMP.fullmatch(e.name))))
+    if foreign:
+        more = f" and {len(foreign) - 1} more" if len(foreign) > 1 else ""
+        raise HwsimError(f"{d}: holds '{foreign[0]}'{more}, which hwsim did not write; it "
+                         "deletes this folder after a sweep: move them or choose another -o")
+    return entries
+
+
+def remove_temporaries(output: Path) -> None:
+    """Remove the temporary files that killed writes of ``output`` (and its layers table)
+    left beside them: only names of this store's own making (see hwsim.safeio)."""
+    for target in (output, layers_output(output)):
+        for tmp in own_temporaries(target):
+            tmp.unlink(missing_ok=True)
+
+
 def part_files(output: Path) -> list[Path]:
     """Complete chunk files; removes leftovers of a crash (temporary files, layer files whose
-    results file was never written, unreadable files)."""
+    results file was never written, unreadable files). Refuses a parts folder holding
+    anything else (:func:`_parts_entries`)."""
     d = parts_dir(output)
-    if not d.is_dir():
+    entries = _parts_entries(output)
+    if not entries and not d.is_dir():
         return []
-    for tmp in d.glob(".*.tmp"):
-        tmp.unlink(missing_ok=True)
+    for e in entries:
+        if _CHUNK_TEMP.fullmatch(e.name):
+            Path(e.path).unlink(missing_ok=True)
     parts = []
     for p in sorted(d.glob("part-*.parquet")):
         try:
@@ -146,6 +187,39 @@ def done_ids(output: Path) -> np.ndarray:
         for batch in pq.ParquetFile(src).iter_batches(batch_size=BATCH_ROWS, columns=["id"]):
             arrays.append(batch.column(0).to_numpy(zero_copy_only=False).astype(np.int64))
     return np.unique(np.concatenate(arrays))
+
+
+def check_store(output: Path, spec_ids: np.ndarray, spec_sha256: str,
+                layers: bool = False) -> None:
+    """Refuse to resume into ``output`` (and its chunk files, and its layers table when
+    ``layers``) unless it is this sweep's own: written for the same spec (``spec_sha256`` in
+    its ``hwsim`` metadata), or holding only points of this spec (an extended spec, or a
+    store written before hashes were stored), so that compaction deletes no row of another
+    sweep. Also refuses targets that are not regular files and tables that are no store."""
+    check_output(output)
+    targets = [output] + ([check_output(layers_output(output))] if layers else [])
+    sources = [t for t in targets if t.is_file()] + part_files(output)
+    for src in sources:
+        try:
+            names = pq.read_schema(src).names
+        except (pa.ArrowException, OSError) as exc:
+            raise HwsimError(f"{src}: exists and is not a Parquet table ({exc}); "
+                             "choose another -o") from None
+        if "id" not in names:
+            raise HwsimError(f"{src}: exists and is not a hwsim sweep table (no 'id' column); "
+                             "choose another -o")
+        theirs = str(provenance_of(src).get("spec_sha256") or "")
+        if theirs == spec_sha256:
+            continue
+        foreign = 0
+        for batch in pq.ParquetFile(src).iter_batches(batch_size=BATCH_ROWS, columns=["id"]):
+            ids = batch.column(0).to_numpy(zero_copy_only=False).astype(np.int64)
+            foreign += int((~isin_sorted(ids, spec_ids)[0]).sum())
+        if foreign:
+            their = f"spec sha256 {theirs[:12]}" if theirs else "no spec hash"
+            raise HwsimError(f"{src}: holds {foreign} rows of another sweep ({their}; this "
+                             f"spec {spec_sha256[:12]}) that this run would delete; "
+                             "choose another -o")
 
 
 def isin_sorted(values: np.ndarray, sorted_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -196,33 +270,42 @@ def compact(output: Path, spec_ids: np.ndarray, schema: pa.Schema,
         schema = schema.with_metadata(meta)
     seen = np.zeros(len(spec_ids), dtype=bool)
     origin = np.full(len(spec_ids), -1, dtype=np.int32)
-    tmp = output.with_name(f".{output.name}.{os.getpid()}.tmp")
     rows = 0
-    try:
-        with open(tmp, "wb") as f:
-            with pq.ParquetWriter(f, schema) as writer:
-                for k, batch in _stream(sources):
-                    ids = batch.column("id").to_numpy(zero_copy_only=False).astype(np.int64)
-                    mask, pos = isin_sorted(ids, spec_ids)
-                    # drop repeats: already written, or earlier in this same batch
-                    mask &= ~seen[pos]
-                    first = np.zeros(len(ids), dtype=bool)
-                    _, idx = np.unique(pos[mask], return_index=True)
-                    first[np.flatnonzero(mask)[idx]] = True
-                    seen[pos[first]] = True
-                    origin[pos[first]] = k
-                    if first.any():
-                        writer.write_table(_conform(batch.filter(pa.array(first)), schema))
-                        rows += int(first.sum())
-            f.flush()
-            os.fsync(f.fileno())
+    # the layers table is replaced first, then the results table (leaving the block)
+    with atomic_file(output) as f:
+        with pq.ParquetWriter(f, schema) as writer:
+            for k, batch in _stream(sources):
+                ids = batch.column("id").to_numpy(zero_copy_only=False).astype(np.int64)
+                mask, pos = isin_sorted(ids, spec_ids)
+                # drop repeats: already written, or earlier in this same batch
+                mask &= ~seen[pos]
+                first = np.zeros(len(ids), dtype=bool)
+                _, idx = np.unique(pos[mask], return_index=True)
+                first[np.flatnonzero(mask)[idx]] = True
+                seen[pos[first]] = True
+                origin[pos[first]] = k
+                if first.any():
+                    writer.write_table(_conform(batch.filter(pa.array(first)), schema))
+                    rows += int(first.sum())
         if layer_schema is not None:
             _compact_layers(output, d, spec_ids, origin, keys, layer_schema, meta)
-        os.replace(tmp, output)
-    finally:
-        tmp.unlink(missing_ok=True)
-    shutil.rmtree(d, ignore_errors=True)
+    _remove_parts(output)
     return rows
+
+
+def _remove_parts(output: Path) -> None:
+    """Delete the parts folder's own files, then the folder if that leaves it empty."""
+    d = parts_dir(output)
+    try:
+        entries = list(os.scandir(d)) if d.is_dir() and not d.is_symlink() else []
+    except OSError:
+        return
+    for e in entries:
+        if e.is_file(follow_symlinks=False) and (_CHUNK_FILE.fullmatch(e.name)
+                                                 or _CHUNK_TEMP.fullmatch(e.name)):
+            Path(e.path).unlink(missing_ok=True)
+    with contextlib.suppress(OSError):  # something not ours appeared meanwhile: left alone
+        d.rmdir()
 
 
 def _compact_layers(output: Path, d: Path, spec_ids: np.ndarray, origin: np.ndarray,
@@ -240,18 +323,10 @@ def _compact_layers(output: Path, d: Path, spec_ids: np.ndarray, origin: np.ndar
     schema = _merged_schema([p for _, p in pairs], schema)
     if meta is not None:
         schema = schema.with_metadata(meta)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as f:
-            with pq.ParquetWriter(f, schema) as writer:
-                for j, batch in _stream([p for _, p in pairs]):
-                    ids = batch.column("id").to_numpy(zero_copy_only=False).astype(np.int64)
-                    mask, pos = isin_sorted(ids, spec_ids)
-                    mask &= origin[pos] == pairs[j][0]
-                    if mask.any():
-                        writer.write_table(_conform(batch.filter(pa.array(mask)), schema))
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
+    with atomic_file(target) as f, pq.ParquetWriter(f, schema) as writer:
+        for j, batch in _stream([p for _, p in pairs]):
+            ids = batch.column("id").to_numpy(zero_copy_only=False).astype(np.int64)
+            mask, pos = isin_sorted(ids, spec_ids)
+            mask &= origin[pos] == pairs[j][0]
+            if mask.any():
+                writer.write_table(_conform(batch.filter(pa.array(mask)), schema))
