@@ -11,16 +11,14 @@ key/value cache take against the device's.
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import json
 from pathlib import Path
-from typing import Any
 
 from hwsim.arch.load import load_arch
 from hwsim.errors import HwsimError, SpecError
 from hwsim.evaluation.llm import GIB, LLMResult, evaluate_llm
 from hwsim.precision import BYTES
+from hwsim.report.flat import records_csv
 from hwsim.sparsity.spec import Pattern, parse_sparsity
 from hwsim.version import VERSION
 from hwsim.workload.llm import load_llm_config
@@ -166,9 +164,4 @@ def llm_json(results: list[LLMResult]) -> str:
 
 
 def llm_csv(results: list[LLMResult]) -> str:
-    buf = io.StringIO()
-    rows: list[dict[str, Any]] = [r.to_dict() for r in results]
-    w = csv.DictWriter(buf, fieldnames=list(rows[0]))
-    w.writeheader()
-    w.writerows(rows)
-    return buf.getvalue()
+    return records_csv([r.to_dict() for r in results])

@@ -9,8 +9,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import json
 from typing import Any
 
@@ -25,6 +23,7 @@ from hwsim.evaluation.accuracy import (
 )
 from hwsim.evaluation.budget import BudgetResult, Metric, largest_submodel, within_budget_rate
 from hwsim.evaluation.evaluate import evaluate
+from hwsim.report.flat import records_csv
 from hwsim.version import VERSION
 from hwsim.workload.graph import Workload
 from hwsim.workload.io import load_workload
@@ -93,7 +92,7 @@ def cmd_isoacc(args: argparse.Namespace) -> int:
                            "target_accuracy": target, "dense_accuracy": table.dense,
                            "rows": [r.to_dict() for r in rows]}, indent=2)
     elif fmt == "csv":
-        text = _csv([r.to_dict() for r in rows])
+        text = records_csv([r.to_dict() for r in rows])
     else:
         text = iso_table(rows, wl.name, target, table.dense)
     _write(text, args.output)
@@ -173,7 +172,7 @@ def cmd_budget(args: argparse.Namespace) -> int:
                            "budgets": budgets, "results": [r.to_dict() for r in results]},
                           indent=2)
     elif fmt == "csv":
-        text = _csv([r.to_dict() for r in results])
+        text = records_csv([r.to_dict() for r in results])
     else:
         text = budget_table(results, budgets)
     _write(text, args.output)
@@ -196,11 +195,3 @@ def budget_table(results: list[BudgetResult], budgets: dict[Metric, float]) -> s
                    f"{r.latency_s * 1e3:>8.3f} ms {r.energy_j * 1e3:>8.3f} mJ "
                    f"{(r.params or 0) / 1e6:>9.2f}M {(r.macs or 0) / 1e9:>8.3f}")
     return "\n".join(out)
-
-
-def _csv(rows: list[dict[str, Any]]) -> str:
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=list(rows[0]))
-    w.writeheader()
-    w.writerows(rows)
-    return buf.getvalue()

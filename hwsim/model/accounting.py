@@ -84,14 +84,19 @@ def time_terms(hw: Hardware, c: Counts) -> dict[str, Num]:
 
 
 def _smallest(values: list[Num]) -> Num:
+    """Elementwise minimum of several counts (plain min for floats)."""
+    if all(isinstance(v, float) for v in values):
+        return min(values)
     out = values[0]
     for v in values[1:]:
-        out = -_larger(-out, -v)
+        out = np.minimum(out, v)
     return out
 
 
 def _positive(*counts: Num) -> bool:
-    return any(bool(np.any(np.asarray(x) > 0)) for x in counts)
+    """Whether any count is positive (a float test on the common scalar path)."""
+    return any(x > 0 if isinstance(x, float) else bool(np.any(np.asarray(x) > 0))
+               for x in counts)
 
 
 def _touches(c: Counts, level: str) -> bool:

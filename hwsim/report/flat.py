@@ -4,6 +4,8 @@ column per key, as the CSV outputs write them."""
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Any
 
 from hwsim.report.provenance import csv_columns
@@ -32,3 +34,12 @@ def flat_records(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         d.update(flat_provenance(r.get("provenance")))
         rows.append(d)
     return rows
+
+
+def records_csv(records: list[dict[str, Any]]) -> str:
+    """CSV text of flat records (one row each, the first record's keys as the header)."""
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=list(records[0]))
+    w.writeheader()
+    w.writerows(records)
+    return buf.getvalue()

@@ -326,6 +326,23 @@ class Pool(_LayerBase):
         return self.output_elements() * self.window[0] * self.window[1]
 
 
+class _Shaped(_LayerBase):
+    """A layer over one tensor of ``shape`` per sample (element-wise ops, collectives)."""
+
+    shape: list[int] = Field(min_length=1)
+
+    @field_validator("shape")
+    @classmethod
+    def _positive(cls, v: list[int]) -> list[int]:
+        if min(v) <= 0:
+            raise ValueError("shape entries must be positive")
+        return v
+
+    @property
+    def elements(self) -> int:
+        return math.prod(self.shape)
+
+
 #: ALU operations per element of each element-wise kind (counted from the formula: softmax is
 #: max, subtract, exp, sum, divide; layernorm is mean, subtract, square, sum, rsqrt, scale, shift;
 #: GELU's tanh approximation is about 8 operations).
@@ -347,7 +364,7 @@ ELTWISE_OPS_PER_ELEMENT: dict[str, int] = {
 }
 
 
-class Eltwise(_LayerBase):
+class Eltwise(_Shaped):
     """Element-wise op over a tensor of ``shape`` per sample (add, relu, softmax, layernorm...).
 
     ``operands`` is how many input tensors of that shape it reads (2 for a residual add).
@@ -355,19 +372,7 @@ class Eltwise(_LayerBase):
 
     op: Literal["eltwise"] = "eltwise"
     kind: EltwiseKind
-    shape: list[int] = Field(min_length=1)
     operands: int | None = Field(None, gt=0)
-
-    @field_validator("shape")
-    @classmethod
-    def _positive(cls, v: list[int]) -> list[int]:
-        if min(v) <= 0:
-            raise ValueError("shape entries must be positive")
-        return v
-
-    @property
-    def elements(self) -> int:
-        return math.prod(self.shape)
 
     @property
     def n_operands(self) -> int:
@@ -385,25 +390,13 @@ class Eltwise(_LayerBase):
         return self.elements * ELTWISE_OPS_PER_ELEMENT[self.kind] * max(self.n_operands - 1, 1)
 
 
-class AllReduce(_LayerBase):
+class AllReduce(_Shaped):
     """Sum of a tensor of ``shape`` per sample across ``devices`` devices, each ending with
     the total (the collective after a tensor-parallel layer): ring algorithm over the arch's
     ``link``."""
 
     op: Literal["allreduce"] = "allreduce"
-    shape: list[int] = Field(min_length=1)
     devices: int = Field(ge=2, description="devices taking part (tensor-parallel degree)")
-
-    @field_validator("shape")
-    @classmethod
-    def _positive(cls, v: list[int]) -> list[int]:
-        if min(v) <= 0:
-            raise ValueError("shape entries must be positive")
-        return v
-
-    @property
-    def elements(self) -> int:
-        return math.prod(self.shape)
 
     def input_elements(self) -> int:
         return self.elements
