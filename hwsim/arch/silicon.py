@@ -6,9 +6,9 @@ element-wise layers, every global buffer as SRAM macros (one per bank), the per-
 1 ns vs relaxed syntheses); logic scales with the node (Stillmaker & Baas), SRAM with the node's
 bit cell over a compiled macro's array efficiency, a bank wider than one macro's word being
 several macros; a mesh, tree or explicit PE graph adds its routers (DSENT-fitted, one flit an
-element wide), while systolic, bus and crossbar wiring carries no router; control and clock add
-their share; placement spreads it all. ``die_mm2`` adds the pad ring where a whole die is
-meant.
+element wide), while systolic, bus and crossbar wiring carries no router; placement spreads it
+all; control and clock take their share of the whole placed block. ``die_mm2`` adds the pad
+ring where a whole die is meant.
 See hwsim/arch/area.py for every constant and its source.
 """
 
@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from hwsim.arch.area import (
     ADD_UM2_45NM,
-    CONTROL_OVERHEAD,
+    CONTROL_SHARE,
     MESH_ROUTER_PORTS,
     PAD_RING_MM,
     PLACEMENT_UTILISATION,
@@ -126,9 +126,11 @@ def component_silicon(arch: ArchSpec) -> Silicon | None:
             word = None if port is None else 8.0 * port / b.banks
             sram[b.name] = count * sram_bank_mm2(bytes_each, node, word)
         sram_bits += count * bytes_each * 8
-    cells = sum(logic.values()) * (1 + CONTROL_OVERHEAD)
     placed = {name: a / PLACEMENT_UTILISATION for name, a in {**logic, **sram}.items()}
-    placed["control"] = sum(logic.values()) * CONTROL_OVERHEAD / PLACEMENT_UTILISATION
+    # Control and clock tree are a share of the whole block (they sequence and clock the
+    # memories as much as the datapath), built from logic cells.
+    placed["control"] = sum(placed.values()) * CONTROL_SHARE / (1.0 - CONTROL_SHARE)
+    cells = sum(logic.values()) + placed["control"] * PLACEMENT_UTILISATION
     leak = cells * logic_leakage_w_per_mm2(node) + sram_bits * SRAM_LEAKAGE_W_PER_BIT
     return Silicon(placed, leak, "component model")
 

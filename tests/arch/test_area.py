@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from hwsim import load_arch
 from hwsim.arch.area import (
     MAX_MACRO_WORD_BITS,
+    MUX_UM2_PER_BIT,
     PLACEMENT_UTILISATION,
     REG_UM2_PER_BIT,
     logic_area_scale,
@@ -33,11 +34,19 @@ def test_systolic_pe_array_by_hand():
     arch = load_arch("gemmini", {"technology_nm": 45})
     si = component_silicon(arch)
     assert si is not None
-    # at gemmini's 1 GHz the 8-bit multiplier is upsized 1.38x and the 32-bit adder 1.55x
-    pe = 282 * 1.38 + 137 * 1.55 + (8 + 8 + 32) * REG_UM2_PER_BIT
+    # at gemmini's 1 GHz the 8-bit multiplier is upsized 1.38x and the 32-bit adder 1.55x;
+    # registers: stationary weight, passing input, partial sum, and the weight's shadow copy
+    # with its load multiplexer
+    pe = 282 * 1.38 + 137 * 1.55 + (8 + 8 + 32) * REG_UM2_PER_BIT + 8 * (REG_UM2_PER_BIT
+                                                                        + MUX_UM2_PER_BIT)
     assert mac_um2_45nm("int8") + mac_upsizing_um2_45nm("int8", 1e9) == pytest.approx(
         282 * 1.38 + 137 * 1.55)
     assert si.area_mm2["pe_array"] == pytest.approx(256 * pe * 1e-6 / PLACEMENT_UTILISATION)
+    # edge delay lines of a 16 x 16 weight-stationary array: 120 input bytes, 120 psum words
+    skew = (120 * 8 + 120 * 32) * REG_UM2_PER_BIT
+    assert si.area_mm2["skew_registers"] == pytest.approx(skew * 1e-6 / PLACEMENT_UTILISATION)
+    # control and clock: 7% of the whole placed block
+    assert si.area_mm2["control"] == pytest.approx(0.07 * si.total_mm2)
     assert si.total_mm2 == pytest.approx(sum(si.area_mm2.values()))
     assert si.leakage_w > 0
 
@@ -140,35 +149,40 @@ def test_pad_ring_is_monotone():
 
 def test_published_areas_pinned_with_their_errors():
     """The component model against published chips (benchmarks/data/area_validation.txt). It
-    counts the datapath upsized for its clock, registers, compiled SRAM macros, control and
-    clock share, placement, and the pad ring for a whole die. It is still low everywhere: it
-    leaves out the logic around the MACs (sequencers, operand staging and broadcast, per-PE
-    control and FIFOs, accumulation and post-processing engines, DMA, host interfaces), which
-    NVDLA's table puts at ~1,800 µm² per int8 MAC at 28 nm against the model's ~300. Pinned so
-    that a change shows."""
+    counts the datapath upsized for its clock, registers (each stationary operand with its
+    shadow copy, the array's edge delay lines), compiled SRAM macros, control and clock as a
+    share of the whole block, placement, and the pad ring for a whole die. None of these
+    constants was fitted to a row below. It is still low everywhere (mean |error| 48% -> 44%):
+    it leaves out the logic around the MACs that no cited source breaks down (sequencers,
+    operand FIFOs and staging, accumulation and post-processing engines, DMA, host
+    interfaces), which NVDLA's table puts at ~1,800 µm² per int8 MAC at 28 nm against the
+    model's ~350; the TPU rows are upper bounds (die <= 331 mm²). Pinned so that a change
+    shows."""
     from benchmarks.validate_area import breakdown_rows, rows, summary
 
     errors = {r["case"]: r["error"] for r in rows()}
     expected = {
-        "Eyeriss die, 65 nm": -0.52, "TPU v1 matrix unit, 28 nm": -0.66,
+        "Eyeriss die, 65 nm": -0.49, "TPU v1 matrix unit, 28 nm": -0.63,
         "TPU v1 unified buffer, 28 nm": -0.13, "TPU v1 accumulators, 28 nm": -0.30,
-        "DianNao, 65 nm": -0.37, "NVDLA 2048 MACs 512 KB, 28 nm": -0.62,
-        "NVDLA 2048 MACs 512 KB, 16 nm": -0.66, "NVDLA 256 MACs 256 KB, 28 nm": -0.53,
+        "DianNao, 65 nm": -0.30, "NVDLA 2048 MACs 512 KB, 28 nm": -0.57,
+        "NVDLA 2048 MACs 512 KB, 16 nm": -0.61, "NVDLA 256 MACs 256 KB, 28 nm": -0.48,
     }
     assert set(errors) == set(expected)
     for case, err in expected.items():
         assert errors[case] == pytest.approx(err, abs=0.01), case
     mean, worst = summary(list(errors.values()))
-    assert mean == pytest.approx(0.48, abs=0.01) and worst == pytest.approx(0.66, abs=0.01)
+    assert mean == pytest.approx(0.44, abs=0.01) and worst == pytest.approx(0.63, abs=0.01)
     parts = {r["case"]: r["error"] for r in breakdown_rows()}
-    assert parts["DianNao NFU (28.0%)"] == pytest.approx(0.23, abs=0.02)
+    assert parts["DianNao NFU (28.0%)"] == pytest.approx(0.31, abs=0.02)
     assert parts["DianNao SB (38.2%)"] == pytest.approx(-0.40, abs=0.02)
     assert parts["DianNao NBin (14.2%)"] == pytest.approx(-0.90, abs=0.02)
 
 
 def test_leakage_follows_the_components():
-    """Leakage is the placed logic cells x 10 mW/mm² plus SRAM bits x 16.5 pW: the clock
-    upsizing moves it only through the logic cells (TPU v1 0.186 -> 0.216 W)."""
+    """Leakage is the placed logic cells x 10 mW/mm² plus SRAM bits x 16.5 pW. TPU v1: 0.216 ->
+    0.318 W, because control and clock (logic cells) are now 7% of the whole block, memories
+    included, not of the logic alone (1.9 -> 9.9 mm² placed), and the weights' shadow registers
+    and the edge delay lines add logic cells."""
     si = component_silicon(load_arch("tpu_v1"))
     assert si is not None
-    assert si.leakage_w == pytest.approx(0.216, abs=0.002)
+    assert si.leakage_w == pytest.approx(0.318, abs=0.002)

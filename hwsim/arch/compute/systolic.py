@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from hwsim.arch.area import REG_UM2_PER_BIT, mac_um2_45nm
+from hwsim.arch.area import MUX_UM2_PER_BIT, REG_UM2_PER_BIT, mac_um2_45nm
 from hwsim.arch.compute.base import ComputeSpec
 from hwsim.precision import Precision
 
@@ -26,7 +26,22 @@ class SystolicCompute(ComputeSpec):
 
     def datapath_um2_45nm(self, precision: Precision, elem_bits: float, psum_bits: float
                           ) -> dict[str, float]:
-        """rows x cols PEs, each a MAC with its stationary operand, the passing operand and
-        the partial sum in registers."""
-        pe = mac_um2_45nm(precision) + (2 * elem_bits + psum_bits) * REG_UM2_PER_BIT
-        return {"pe_array": self.rows * self.cols * pe}
+        """rows x cols PEs, each a MAC with its stationary operand, the passing operand and the
+        partial sum in registers, plus a shadow copy of the stationary value (and its load
+        multiplexer) so the next tile loads while this one computes; and the triangular delay
+        lines at the array edges that skew operands in and de-skew results out.
+
+        Sources: TPU v1 holds one 64 KiB weight tile plus one for double buffering in its
+        matrix unit (Jouppi et al., ISCA 2017, Sec. 2) [recalled]; Gemmini delays row i of its
+        inputs by i cycles and un-delays its outputs in triangular shift registers
+        (ucb-bar/gemmini MeshWithDelays.scala, ``shifted``) [code]. Register and multiplexer
+        bits: hwsim.arch.area.REG_UM2_PER_BIT, MUX_UM2_PER_BIT."""
+        stationary = psum_bits if self.dataflow == "os" else elem_bits
+        pe = (mac_um2_45nm(precision) + (2 * elem_bits + psum_bits) * REG_UM2_PER_BIT
+              + stationary * (REG_UM2_PER_BIT + MUX_UM2_PER_BIT))
+        # Edge delay lines: row i of the left operand waits i cycles, and so does column j of
+        # the top operand (os) or of the results leaving the bottom (ws, is).
+        r, c = self.rows, self.cols
+        top = elem_bits if self.dataflow == "os" else psum_bits
+        skew = (r * (r - 1) / 2 * elem_bits + c * (c - 1) / 2 * top) * REG_UM2_PER_BIT
+        return {"pe_array": r * c * pe, "skew_registers": skew}
