@@ -15,8 +15,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from hwsim.sweep.expr import evaluate_expr, parse_expr
-from hwsim.sweep.spec import Sweep
+from hwsim.errors import HwsimError
+from hwsim.sweep.expr import ExprError, evaluate_expr, parse_expr
+from hwsim.sweep.spec import MAX_POINTS, Sweep
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,25 @@ def grid_size(sweep: Sweep) -> int:
     return n
 
 
+def total_points(sweep: Sweep) -> int:
+    """Number of points before constraints: designs times workloads times sparsity cases."""
+    return grid_size(sweep) * len(sweep.workloads) * len(sweep.sparsity)
+
+
+def check_size(sweep: Sweep) -> int:
+    """:func:`total_points`, or HwsimError naming the parameters when it exceeds MAX_POINTS
+    (a sweep built without :func:`hwsim.sweep.spec.load_sweep`'s own check): called before
+    any point is enumerated."""
+    n = total_points(sweep)
+    if n > MAX_POINTS:
+        sizes = ", ".join(f"{p.path}: {len(p.values):,}" for p in sweep.params[:8])
+        raise HwsimError(f"{sweep.file}: the sweep has {n:,} points before constraints "
+                         f"({sizes}; {len(sweep.bases)} arch, {len(sweep.workloads)} workloads, "
+                         f"{len(sweep.sparsity)} sparsity cases), more than {MAX_POINTS:,}: "
+                         "narrow the ranges, or zip parameters that vary together")
+    return n
+
+
 def _prod(xs: Any) -> int:
     out = 1
     for x in xs:
@@ -59,15 +79,29 @@ def _prod(xs: Any) -> int:
 
 
 def feasible_combos(sweep: Sweep) -> Iterator[tuple[Any, ...]]:
-    """Parameter assignments that satisfy every constraint."""
+    """Parameter assignments that satisfy every constraint. A constraint that cannot be
+    computed with some assignment (an exponent or a string beyond the bounds of
+    :mod:`hwsim.sweep.expr`, a division by zero) is a SpecError located at the constraint and
+    naming the values, raised while planning, before anything is evaluated or written."""
     trees = [parse_expr(c) for c in sweep.constraints]
     names = [p.name for p in sweep.params]
     for values in combos(sweep):
         if trees:
             env = dict(zip(names, values))
-            if not all(bool(evaluate_expr(t, env)) for t in trees):
+            if not all(_holds(sweep, i, t, env) for i, t in enumerate(trees)):
                 continue
         yield values
+
+
+def _holds(sweep: Sweep, index: int, tree: Any, env: dict[str, Any]) -> bool:
+    """Whether constraint ``index`` holds for ``env`` (a located SpecError if it cannot be
+    computed)."""
+    try:
+        return bool(evaluate_expr(tree, env))
+    except ExprError as exc:
+        raise sweep.constraint_error(index, exc, env) from None
+    except (TypeError, ValueError) as exc:  # a value without a truth value
+        raise sweep.constraint_error(index, ExprError(f"cannot compute: {exc}"), env) from None
 
 
 def point_id(sweep: Sweep, values: tuple[Any, ...], workload: str, sparsity: str | None,

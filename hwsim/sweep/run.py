@@ -22,7 +22,7 @@ from tqdm import tqdm
 
 from hwsim.errors import HwsimError
 from hwsim.sweep.executors import EXECUTORS
-from hwsim.sweep.grid import Point, grid_size, points
+from hwsim.sweep.grid import Point, check_size, grid_size, points
 from hwsim.sweep.spec import Sweep
 from hwsim.sweep.store import (
     check_store,
@@ -31,6 +31,7 @@ from hwsim.sweep.store import (
     isin_sorted,
     layers_output,
     remove_temporaries,
+    store_lock,
     write_chunk,
 )
 from hwsim.sweep.worker import ChunkResult, evaluate_chunk, layers_schema, totals_schema
@@ -189,33 +190,37 @@ def run_sweep(
     out = Path(output)
     if out.is_dir():
         raise HwsimError(f"{out}: is a directory, expected a .parquet file name")
-    spec_ids = plan(sweep)
-    info = sweep_provenance(sweep)
-    # a store of another sweep, a foreign file or folder, a symlink: refused before any write
-    check_store(out, spec_ids, info["spec_sha256"], layers=sweep.outputs == "layers")
-    remove_temporaries(out)  # of writes killed before their rename
-    done = done_ids(out)
-    resumed = int(isin_sorted(spec_ids, done)[0].sum()) if len(spec_ids) else 0
-    pending = len(spec_ids) - resumed
-    size = chunk_size or sweep.chunk_size or auto_chunk_size(pending, jobs)
-    chunks = pending_chunks(sweep, spec_ids, done, size)
-    evaluated = failed = 0
-    bar = tqdm(total=pending, unit="pt", desc=sweep.name, disable=not progress,
-               dynamic_ncols=True, smoothing=0.05)
-    try:
-        results = _execute(sweep, chunks, jobs, executor, scheduler)
-        for n_chunks, result in enumerate(results, start=1):
-            write_chunk(out, result.totals, result.layers, info)
-            evaluated += result.evaluated
-            status = result.totals.column("status").to_pylist()
-            failed += sum(s != "ok" for s in status)
-            bar.update(result.evaluated)
-            if on_chunk is not None:
-                on_chunk(n_chunks)
-    finally:
-        bar.close()
-    layer_schema = layers_schema() if sweep.outputs == "layers" else None
-    rows = compact(out, spec_ids, totals_schema(sweep), layer_schema, info)
+    check_size(sweep)  # a grid too large to plan is refused before it is built
+    # one run per store: a second one is refused (one line) while this one holds the lock
+    with store_lock(out):
+        spec_ids = plan(sweep)
+        info = sweep_provenance(sweep)
+        # a store of another sweep, a foreign file or folder, a symlink: refused before any
+        # write
+        check_store(out, spec_ids, info["spec_sha256"], layers=sweep.outputs == "layers")
+        remove_temporaries(out)  # of writes killed before their rename
+        done = done_ids(out)  # damaged chunk files and row groups are not done
+        resumed = int(isin_sorted(spec_ids, done)[0].sum()) if len(spec_ids) else 0
+        pending = len(spec_ids) - resumed
+        size = chunk_size or sweep.chunk_size or auto_chunk_size(pending, jobs)
+        chunks = pending_chunks(sweep, spec_ids, done, size)
+        evaluated = failed = 0
+        bar = tqdm(total=pending, unit="pt", desc=sweep.name, disable=not progress,
+                   dynamic_ncols=True, smoothing=0.05)
+        try:
+            results = _execute(sweep, chunks, jobs, executor, scheduler)
+            for n_chunks, result in enumerate(results, start=1):
+                write_chunk(out, result.totals, result.layers, info)
+                evaluated += result.evaluated
+                status = result.totals.column("status").to_pylist()
+                failed += sum(s != "ok" for s in status)
+                bar.update(result.evaluated)
+                if on_chunk is not None:
+                    on_chunk(n_chunks)
+        finally:
+            bar.close()
+        layer_schema = layers_schema() if sweep.outputs == "layers" else None
+        rows = compact(out, spec_ids, totals_schema(sweep), layer_schema, info)
     return SweepSummary(
         grid=grid_size(sweep) * len(sweep.workloads) * len(sweep.sparsity),
         points=len(spec_ids), resumed=resumed, evaluated=evaluated, failed=failed, rows=rows,

@@ -26,6 +26,13 @@ from hwsim.sweep.expr import ExprError, names_in, parse_expr
 from hwsim.sweep.paths import path_problem
 from hwsim.yamlio import LineMap, combine, did_you_mean, load_yaml, validate
 
+#: Most points a sweep may have before constraints (parameter assignments x base accelerators
+#: x workloads x sparsity cases): every point's id is planned in memory (~9 bytes) and hashed
+#: (~5 µs) before the first evaluation, so a grid of 10^12 points must be refused at load.
+MAX_POINTS = 10_000_000
+#: Most swept values of all parameters together (each is a Python object held for the run).
+MAX_VALUES = 2_000_000
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -34,9 +41,9 @@ class _Strict(BaseModel):
 class LinRange(_Strict):
     """``start, start+step, ...`` up to and including ``stop`` (within rounding)."""
 
-    start: float
-    stop: float
-    step: float = Field(gt=0)
+    start: float = Field(allow_inf_nan=False)
+    stop: float = Field(allow_inf_nan=False)
+    step: float = Field(gt=0, allow_inf_nan=False)
 
     @model_validator(mode="after")
     def _ordered(self) -> LinRange:
@@ -46,8 +53,12 @@ class LinRange(_Strict):
             raise ValueError("more than a million values in one range")
         return self
 
+    def count(self) -> int:
+        """Number of values, without building them."""
+        return math.floor((self.stop - self.start) / self.step * (1 + 1e-12) + 1e-9) + 1
+
     def values(self) -> list[Any]:
-        n = math.floor((self.stop - self.start) / self.step * (1 + 1e-12) + 1e-9) + 1
+        n = self.count()
         out = [self.start + i * self.step for i in range(n)]
         if all(float(x).is_integer() for x in (self.start, self.step)):
             return [round(x) for x in out]
@@ -60,10 +71,14 @@ class LogRange(_Strict):
     ``integer`` rounds to whole numbers (and drops repeats); by default it is on when start and
     stop are both whole numbers, so ``{start: 16, stop: 256, num: 5}`` gives 16, 32, ... 256."""
 
-    start: float = Field(gt=0)
-    stop: float = Field(gt=0)
+    start: float = Field(gt=0, allow_inf_nan=False)
+    stop: float = Field(gt=0, allow_inf_nan=False)
     num: int = Field(ge=1, le=1_000_000)
     integer: bool | None = None
+
+    def count(self) -> int:
+        """Most values (``integer`` may drop repeats), without building them."""
+        return self.num
 
     def values(self) -> list[Any]:
         xs = np.geomspace(self.start, self.stop, self.num)
@@ -96,6 +111,14 @@ class Axis(_Strict):
             raise ValueError("give exactly one of values, range, logrange"
                              + (f" (got {', '.join(given)})" if given else ""))
         return self
+
+    def count(self) -> int:
+        """Number of values (at most, for an integer logrange), without building them."""
+        if self.values is not None:
+            return len(self.values)
+        src = self.range if self.range is not None else self.logrange
+        assert src is not None
+        return src.count()
 
     def expand(self) -> list[Any]:
         if self.values is not None:
@@ -190,6 +213,9 @@ class Sweep:
     chunk_size: int | None
     #: Constraints on what a design costs (DESIGN_NAMES), checked once its arch is built.
     design_constraints: tuple[str, ...] = ()
+    #: Where each of ``constraints`` is written: (line, field), for located errors of values
+    #: that a constraint cannot be computed with (see :meth:`constraint_error`).
+    constraint_sources: tuple[tuple[int | None, str], ...] = ()
 
     @property
     def params(self) -> tuple[Param, ...]:
@@ -213,6 +239,17 @@ class Sweep:
     def arch_labels(self) -> tuple[str, ...]:
         """The results' ``arch`` values, one per base accelerator."""
         return tuple(b.label for b in self.bases)
+
+    def constraint_error(self, index: int, exc: HwsimError, values: dict[str, Any]
+                         ) -> SpecError:
+        """A located error for constraint ``constraints[index]`` that cannot be computed with
+        the swept ``values`` (an exponent or string beyond the bounds, a division by 0)."""
+        line, field = (self.constraint_sources[index] if index < len(self.constraint_sources)
+                       else (None, f"constraints[{index}]"))
+        shown = ", ".join(f"{k}={v!r}" for k, v in values.items())
+        if len(shown) > 200:
+            shown = shown[:197] + "..."
+        return SpecError(f"{exc} (with {shown})", self.file, line, field)
 
 
 def _identifier(path: str) -> str:
@@ -259,6 +296,8 @@ def sweep_from_data(data: Any, lines: LineMap, base: Path) -> Sweep:
         problems.append(lines.error(str(exc), where))
 
     bases = _bases(model, lines, base, problems)
+    # sizes first: nothing is expanded for a grid that could not be planned in memory
+    _check_size(model, lines, len(bases) or len(model.arch))
 
     groups: list[tuple[str, tuple[Param, ...]]] = []
     seen_paths: set[str] = set()
@@ -294,6 +333,7 @@ def sweep_from_data(data: Any, lines: LineMap, base: Path) -> Sweep:
         groups.append((group.combine, tuple(ps)))
 
     param_constraints: list[str] = []
+    param_sources: list[tuple[int | None, str]] = []
     design_constraints: list[str] = []
     for ci, text in enumerate(model.constraints):
         try:
@@ -307,7 +347,11 @@ def sweep_from_data(data: Any, lines: LineMap, base: Path) -> Sweep:
             problems.append(lines.error(
                 _unknown_names(sorted(unknown), seen_names), ("constraints", ci)))
             continue
-        (design_constraints if used & set(DESIGN_NAMES) else param_constraints).append(text)
+        if used & set(DESIGN_NAMES):
+            design_constraints.append(text)
+        else:
+            param_constraints.append(text)
+            param_sources.append((lines.line_of(("constraints", ci)), f"constraints[{ci}]"))
 
     workloads: list[tuple[str, Path]] = []
     for wi, w in enumerate(model.workloads):
@@ -334,9 +378,39 @@ def sweep_from_data(data: Any, lines: LineMap, base: Path) -> Sweep:
     return Sweep(
         name=model.name, file=lines.file, bases=tuple(bases), groups=tuple(groups),
         constraints=tuple(param_constraints), design_constraints=tuple(design_constraints),
+        constraint_sources=tuple(param_sources),
         workloads=tuple(workloads), sparsity=tuple(cases), batch=model.batch,
         objective=model.objective, outputs=model.outputs, chunk_size=model.chunk_size,
     )
+
+
+def _check_size(model: SweepModel, lines: LineMap, n_bases: int) -> None:
+    """Refuse a sweep whose grid exceeds MAX_POINTS points, or whose parameters hold more
+    than MAX_VALUES values, before any value list is built; the message names the sizes."""
+    counts = [[(path, axis.count()) for path, axis in g.params.items()]
+              for g in model.parameters]
+    values = sum(n for group in counts for _, n in group)
+    if values > MAX_VALUES:
+        big = max(((p, n) for group in counts for p, n in group), key=lambda pn: pn[1])
+        raise lines.error(f"the parameters hold {values:,} values together (the largest, "
+                          f"{big[0]}, {big[1]:,}), more than {MAX_VALUES:,}", ("parameters",))
+    factors: list[tuple[str, int]] = []
+    for g, group in zip(model.parameters, counts):
+        if g.combine == "zip":
+            factors.append((" = ".join(p for p, _ in group), max(n for _, n in group)))
+        else:
+            factors.extend(group)
+    factors += [("arch", n_bases), ("workloads", len(model.workloads)),
+                ("sparsity", len(model.sparsity))]
+    total = 1
+    for _, n in factors:
+        total *= n
+    if total > MAX_POINTS:
+        shown = [f"{name} {n:,}" for name, n in factors if n > 1]
+        listed = " x ".join(shown[:8]) + (f" x {len(shown) - 8} more" if len(shown) > 8 else "")
+        raise lines.error(f"the sweep has {total:,} points before constraints ({listed}), more "
+                          f"than {MAX_POINTS:,}: narrow the ranges, or zip parameters that "
+                          "vary together", ("parameters",))
 
 
 def _bases(model: SweepModel, lines: LineMap, base: Path, problems: list[SpecError]

@@ -12,6 +12,15 @@ Layout for ``-o results.parquet``:
 Compaction streams record batches through a ParquetWriter, so memory stays bounded by the
 batch size (plus 9 bytes per point for the id bookkeeping), not by the number of rows.
 
+Every page of every file carries a CRC checksum (``write_page_checksum``), verified on every
+read (``page_checksum_verification``): on resume a damaged chunk file is dropped and its
+points recomputed, damaged row groups of the compacted table are recomputed likewise (one
+warning line each), and :func:`read_results` refuses a damaged table with one located line.
+
+One sweep at a time: :func:`store_lock` holds an exclusive ``flock`` on ``<output>.lock``
+for the whole run, so a second run on the same output is refused with one line naming the
+process that holds it; the kernel releases the lock when that process ends, even by SIGKILL.
+
 Every file says what produced it: the Parquet key-value metadata holds, under the key
 ``hwsim``, a JSON object (``hwsim.sweep.run.sweep_provenance``: hwsim version, spec hash,
 base arch and workloads with their hashes, ...). Chunk files carry the object of the run
@@ -22,13 +31,20 @@ hwsim version whose rows the table holds (a resumed sweep may mix versions).
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import os
 import re
-from collections.abc import Iterable, Iterator, Mapping
+import sys
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover (not POSIX: runs are not locked)
+    fcntl = None  # type: ignore[assignment]
 
 import numpy as np
 import pyarrow as pa
@@ -89,9 +105,144 @@ def layers_output(output: Path) -> Path:
 
 def write_atomic(table: pa.Table, path: Path) -> None:
     """Write ``table`` to ``path`` so that a crash leaves either the old file or the new one
-    (a regular file only: see :func:`hwsim.safeio.atomic_file`)."""
+    (a regular file only: see :func:`hwsim.safeio.atomic_file`), every page checksummed."""
     with atomic_file(path) as f:
-        pq.write_table(table, f)
+        pq.write_table(table, f, write_page_checksum=True)
+
+
+# --- the lock ------------------------------------------------------------------------------
+
+
+def lock_path(output: Path) -> Path:
+    """``results.parquet`` -> ``results.parquet.lock`` (present only while a run holds it,
+    or left by a killed run, when it holds no lock and the next run takes it over)."""
+    return output.with_name(output.name + ".lock")
+
+
+def _holder(path: Path) -> str:
+    """The process id written in a lock file, as text ('unknown' if none)."""
+    try:
+        with open(path, encoding="ascii", errors="replace") as f:
+            pid = f.read(32).strip()
+    except OSError:
+        pid = ""
+    return f"pid {pid}" if pid.isdigit() else "pid unknown"
+
+
+@contextlib.contextmanager
+def store_lock(output: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``output``'s store for the block; HwsimError (one line, with
+    the holder's process id) when another sweep holds it. The lock is an ``flock`` on
+    ``<output>.lock``, so it dies with its process; the file is removed on leaving."""
+    if fcntl is None:  # pragma: no cover
+        yield
+        return
+    path = check_output(lock_path(output))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    while True:
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o666)
+        except OSError as exc:
+            raise HwsimError(f"{path}: cannot lock the store: {exc.strerror or exc}") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            os.close(fd)
+            if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                raise HwsimError(f"{output}: the store is in use by another sweep "
+                                 f"({_holder(path)}); wait for it to finish or choose "
+                                 "another -o") from None
+            raise HwsimError(f"{path}: cannot lock the store: {exc.strerror or exc}") from None
+        # the holder we waited for may have removed the file: lock the file now at ``path``
+        try:
+            same = os.path.samestat(os.fstat(fd), os.stat(path, follow_symlinks=False))
+        except OSError:
+            same = False
+        if same:
+            break
+        os.close(fd)
+    try:
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode("ascii"))
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            path.unlink()  # still holding the lock: no other run can be using this file
+        os.close(fd)
+
+
+# --- damage --------------------------------------------------------------------------------
+
+#: Verified files: (path, inode, size, mtime) -> (damaged row groups, their rows, description).
+_VERIFIED: dict[tuple[str, int, int, int], tuple[tuple[int, ...], int, str]] = {}
+_READ_ERRORS = (pa.ArrowException, OSError, ValueError, EOFError)
+
+
+def damage(path: Path) -> tuple[tuple[int, ...], int, str]:
+    """The row groups of a Parquet file with a page that fails its checksum or cannot be
+    decoded, their number of rows, and where the first is ("row group 2, column 'x'"); ((),
+    0, "") for a sound file. Raises the reader's error when even the footer is unreadable.
+    Each file is read once per process (until it changes)."""
+    st = path.stat()
+    key = (str(path), st.st_ino, st.st_size, st.st_mtime_ns)
+    if key in _VERIFIED:
+        return _VERIFIED[key]
+    pf = pq.ParquetFile(path, page_checksum_verification=True)
+    bad: list[int] = []
+    rows = 0
+    where = ""
+    for rg in range(pf.num_row_groups):
+        try:
+            pf.read_row_group(rg)
+        except _READ_ERRORS:
+            bad.append(rg)
+            rows += pf.metadata.row_group(rg).num_rows
+            if not where:
+                where = f"row group {rg}, column '{_bad_column(pf, rg)}'"
+    _VERIFIED[key] = (tuple(bad), rows, where)
+    return _VERIFIED[key]
+
+
+def _bad_column(pf: pq.ParquetFile, rg: int) -> str:
+    """The first column of row group ``rg`` that cannot be read back."""
+    for name in pf.schema_arrow.names:
+        try:
+            pf.read_row_group(rg, columns=[name])
+        except _READ_ERRORS:
+            return name
+    return "?"
+
+
+def _warn(message: str) -> None:
+    """One warning line on stderr, as the CLI writes them."""
+    print(f"hwsim: warning: {message}", file=sys.stderr)
+
+
+def _good_batches(src: Path, columns: Sequence[str] | None = None
+                  ) -> Iterator[pa.RecordBatch]:
+    """Record batches of the row groups of ``src`` whose pages pass their checksums."""
+    pf = pq.ParquetFile(src, page_checksum_verification=True)
+    bad = set(damage(src)[0])
+    good = [rg for rg in range(pf.num_row_groups) if rg not in bad]
+    if good:
+        yield from pf.iter_batches(batch_size=BATCH_ROWS, row_groups=good,
+                                   columns=list(columns) if columns is not None else None)
+
+
+def read_results(path: str | Path, columns: Sequence[str] | None = None) -> pa.Table:
+    """A stored table, every page verified against its checksum; HwsimError naming the file,
+    row group and column when the bytes on disk changed (a rerun of the sweep on it
+    recomputes the damaged rows)."""
+    p = Path(path)
+    try:
+        bad, rows, where = damage(p)
+        if not bad:
+            return pq.read_table(p, columns=list(columns) if columns else None,
+                                 page_checksum_verification=True)
+    except _READ_ERRORS as exc:
+        raise HwsimError(f"{p}: cannot read results: {exc}") from None
+    raise HwsimError(f"{p}: damaged: {rows} rows in {len(bad)} row group(s) fail their page "
+                     f"checksums ({where}); rerun the sweep on it to recompute them")
 
 
 def chunk_name(ids: Iterable[int]) -> str:
@@ -166,25 +317,62 @@ def part_files(output: Path) -> list[Path]:
         if _CHUNK_TEMP.fullmatch(e.name):
             Path(e.path).unlink(missing_ok=True)
     parts = []
+    damaged: list[str] = []
     for p in sorted(d.glob("part-*.parquet")):
-        try:
-            pq.read_schema(p)
-            parts.append(p)
-        except (pa.ArrowException, OSError):
+        lp = d / ("layers-" + p.name[len("part-"):])
+        problem = _part_damage(p)
+        if problem == "" and lp.is_file():
+            layers_problem = _part_damage(lp)
+            problem = f"{lp.name} (unreadable)" if layers_problem is None else layers_problem
+        if problem is None:  # unreadable: a crash's leftover, as before checksums
             p.unlink(missing_ok=True)
+        elif problem:
+            damaged.append(problem)
+            p.unlink(missing_ok=True)
+            lp.unlink(missing_ok=True)
+        else:
+            parts.append(p)
     stems = {p.name[len("part-"):] for p in parts}
     for lp in d.glob("layers-*.parquet"):
         if lp.name[len("layers-"):] not in stems:
             lp.unlink(missing_ok=True)
+    if damaged:
+        more = f" and {len(damaged) - 1} more" if len(damaged) > 1 else ""
+        _warn(f"{d}: dropped {len(damaged)} damaged chunk file(s) ({damaged[0]}{more}: page "
+              "checksum mismatch); their points are recomputed")
     return parts
 
 
+def _part_damage(path: Path) -> str | None:
+    """"" for a sound chunk file, where it is damaged ("part-x.parquet row group 0, column
+    'y'"), or None when not even its footer can be read."""
+    try:
+        bad, _, where = damage(path)
+    except _READ_ERRORS:
+        return None
+    return f"{path.name} {where}" if bad else ""
+
+
+def _output_damage(output: Path) -> set[int]:
+    """Damaged row groups of the compacted ``output`` (their rows are recomputed: one warning
+    line). A damaged layers table beside it is refused (its rows cannot be paired again)."""
+    if not output.is_file():
+        return set()
+    bad, rows, where = damage(output)
+    if bad:
+        _warn(f"{output}: {rows} rows in {len(bad)} row group(s) are damaged ({where}: page "
+              "checksum mismatch); their points are recomputed")
+    return set(bad)
+
+
 def done_ids(output: Path) -> np.ndarray:
-    """Sorted unique ids already stored (in the compacted output or in chunk files)."""
+    """Sorted unique ids already stored (in the compacted output or in chunk files); rows of
+    damaged row groups are not done (they are recomputed)."""
+    _output_damage(output)
     sources = ([output] if output.is_file() else []) + part_files(output)
     arrays = [np.empty(0, dtype=np.int64)]
     for src in sources:
-        for batch in pq.ParquetFile(src).iter_batches(batch_size=BATCH_ROWS, columns=["id"]):
+        for batch in _good_batches(src, ["id"]):
             arrays.append(batch.column(0).to_numpy(zero_copy_only=False).astype(np.int64))
     return np.unique(np.concatenate(arrays))
 
@@ -195,24 +383,31 @@ def check_store(output: Path, spec_ids: np.ndarray, spec_sha256: str,
     ``layers``) unless it is this sweep's own: written for the same spec (``spec_sha256`` in
     its ``hwsim`` metadata), or holding only points of this spec (an extended spec, or a
     store written before hashes were stored), so that compaction deletes no row of another
-    sweep. Also refuses targets that are not regular files and tables that are no store."""
+    sweep. Also refuses targets that are not regular files and tables that are no store,
+    and a damaged layers table (see :func:`_output_damage`; damaged row groups of the
+    results table and damaged chunk files are recomputed, with a warning line)."""
     check_output(output)
     targets = [output] + ([check_output(layers_output(output))] if layers else [])
     sources = [t for t in targets if t.is_file()] + part_files(output)
     for src in sources:
         try:
             names = pq.read_schema(src).names
-        except (pa.ArrowException, OSError) as exc:
+            bad, rows, where = damage(src)
+        except _READ_ERRORS as exc:
             raise HwsimError(f"{src}: exists and is not a Parquet table ({exc}); "
                              "choose another -o") from None
         if "id" not in names:
             raise HwsimError(f"{src}: exists and is not a hwsim sweep table (no 'id' column); "
                              "choose another -o")
         theirs = str(provenance_of(src).get("spec_sha256") or "")
+        if bad and (src != output or theirs != spec_sha256):
+            raise HwsimError(f"{src}: damaged: {rows} rows in {len(bad)} row group(s) fail "
+                             f"their page checksums ({where}); move it away (with "
+                             f"{output.name}) and rerun to recompute")
         if theirs == spec_sha256:
             continue
         foreign = 0
-        for batch in pq.ParquetFile(src).iter_batches(batch_size=BATCH_ROWS, columns=["id"]):
+        for batch in _good_batches(src, ["id"]):
             ids = batch.column(0).to_numpy(zero_copy_only=False).astype(np.int64)
             foreign += int((~isin_sorted(ids, spec_ids)[0]).sum())
         if foreign:
@@ -246,8 +441,9 @@ def _merged_schema(sources: list[Path], fallback: pa.Schema) -> pa.Schema:
 
 
 def _stream(sources: list[Path]) -> Iterator[tuple[int, pa.RecordBatch]]:
+    """Batches of every source (``k`` its index), damaged row groups left out."""
     for k, src in enumerate(sources):
-        for batch in pq.ParquetFile(src).iter_batches(batch_size=BATCH_ROWS):
+        for batch in _good_batches(src):
             yield k, batch
 
 
@@ -273,7 +469,7 @@ def compact(output: Path, spec_ids: np.ndarray, schema: pa.Schema,
     rows = 0
     # the layers table is replaced first, then the results table (leaving the block)
     with atomic_file(output) as f:
-        with pq.ParquetWriter(f, schema) as writer:
+        with pq.ParquetWriter(f, schema, write_page_checksum=True) as writer:
             for k, batch in _stream(sources):
                 ids = batch.column("id").to_numpy(zero_copy_only=False).astype(np.int64)
                 mask, pos = isin_sorted(ids, spec_ids)
@@ -323,7 +519,8 @@ def _compact_layers(output: Path, d: Path, spec_ids: np.ndarray, origin: np.ndar
     schema = _merged_schema([p for _, p in pairs], schema)
     if meta is not None:
         schema = schema.with_metadata(meta)
-    with atomic_file(target) as f, pq.ParquetWriter(f, schema) as writer:
+    with atomic_file(target) as f, pq.ParquetWriter(f, schema,
+                                                    write_page_checksum=True) as writer:
         for j, batch in _stream([p for _, p in pairs]):
             ids = batch.column("id").to_numpy(zero_copy_only=False).astype(np.int64)
             mask, pos = isin_sorted(ids, spec_ids)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import math
+import zipfile
+import zlib
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +17,7 @@ from hwsim.bundled import resolve
 from hwsim.errors import SpecError
 from hwsim.precision import Precision
 from hwsim.workload.graph import GraphError, Workload, build_workload
-from hwsim.workload.layers import Layer
+from hwsim.workload.layers import Conv2d, Layer, Linear
 from hwsim.yamlio import LineMap, combine, load_yaml, validation_problems
 
 _LAYER: TypeAdapter[Layer] = TypeAdapter(Layer)
@@ -31,20 +35,119 @@ class _WorkloadHeader(BaseModel):
     layers: list[dict[str, Any]] = Field(min_length=1)
 
 
-def load_masks(path: Path, lines: LineMap, layer_names: list[str]) -> dict[str, np.ndarray]:
-    """Boolean masks from an .npz (key = layer name); nonzero entries are kept weights."""
+#: Most elements one mask may have (a bool each once loaded), whatever its layer claims.
+MAX_MASK_ELEMENTS = 1 << 30
+#: Largest .npy header read (numpy's own default): the header is a short Python literal.
+_MAX_HEADER = 10_000
+#: What reading a damaged or hostile archive raises.
+_NPZ_ERRORS = (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, zlib.error,
+               RuntimeError, NotImplementedError, SyntaxError, MemoryError)
+
+
+def mask_weight_shape(layer: Layer) -> tuple[int, ...] | None:
+    """Shape of ``layer``'s weights as PyTorch stores them, which a mask of it covers:
+    ``(out, in/groups, kh, kw)`` for a convolution, ``(out, in)`` for a linear layer; None
+    for a layer without a weight matrix."""
+    if isinstance(layer, Conv2d):
+        return (layer.out_channels, layer.in_channels // layer.groups, *layer.kernel)
+    if isinstance(layer, Linear):
+        return (layer.out_features, layer.in_features)
+    return None
+
+
+def load_masks(path: Path, lines: LineMap, layers: Sequence[Layer] | Sequence[str]
+               ) -> dict[str, np.ndarray]:
+    """Boolean masks from an .npz (key = layer name); nonzero entries are kept weights.
+
+    Every member's .npy header is read first and checked (a layer of that name, a numeric
+    dtype, as many elements as the layer has weights, at most MAX_MASK_ELEMENTS) before any
+    array is allocated, so a crafted header or a small file that expands to billions of
+    elements is refused with one located line. ``layers`` may be bare names (no count
+    check)."""
+    where = ("masks",)
     if not path.exists():
-        raise lines.error(f"mask file {path} not found", ("masks",))
+        raise lines.error(f"mask file {path} not found", where)
+    if not path.is_file():
+        raise lines.error(f"mask file {path} is not a regular file", where)
+    # expected weight shape by layer name: None = not known (names given), () = no weights
+    counts: dict[str, tuple[int, ...] | None] = {}
+    for x in layers:
+        if isinstance(x, str):
+            counts[x] = None
+        else:
+            counts[x.name] = mask_weight_shape(x) or ()
     try:
-        with np.load(path, allow_pickle=False) as npz:
-            masks = {k: np.asarray(npz[k]) != 0 for k in npz.files}
-    except (OSError, ValueError) as exc:
-        raise lines.error(f"cannot read mask file {path}: {exc}", ("masks",)) from None
-    unknown = sorted(set(masks) - set(layer_names))
+        with zipfile.ZipFile(path) as zf:
+            members = _mask_members(zf, path, lines, counts)
+            masks = {}
+            for name, info in members.items():
+                with zf.open(info) as f:
+                    arr = np.lib.format.read_array(f, allow_pickle=False,
+                                                   max_header_size=_MAX_HEADER)
+                masks[name] = np.asarray(arr) != 0
+    except zipfile.BadZipFile as exc:
+        raise lines.error(f"cannot read mask file {path}: not an .npz archive of arrays "
+                          f"({_first_line(exc)})", where) from None
+    except _NPZ_ERRORS as exc:
+        raise lines.error(f"cannot read mask file {path}: {type(exc).__name__}: "
+                          f"{_first_line(exc)}", where) from None
+    return masks
+
+
+def _first_line(exc: BaseException) -> str:
+    """The first line of an exception's message, at most 200 characters (some readers
+    explain themselves over several lines; an error is one line)."""
+    lines = str(exc).strip().splitlines()
+    first = lines[0] if lines else ""
+    return first if len(first) <= 200 else first[:197] + "..."
+
+
+def _mask_members(zf: zipfile.ZipFile, path: Path, lines: LineMap,
+                  counts: dict[str, tuple[int, ...] | None]) -> dict[str, zipfile.ZipInfo]:
+    """The archive's members by layer name, each header checked (see :func:`load_masks`)."""
+    where = ("masks",)
+    members: dict[str, zipfile.ZipInfo] = {}
+    for info in zf.infolist():
+        name = info.filename
+        if not name.endswith(".npy") or info.is_dir():
+            raise lines.error(f"mask file {path.name} holds '{name[:80]}', which is no .npy "
+                              "array", where)
+        key = name[:-len(".npy")]
+        if key in members:
+            raise lines.error(f"mask file {path.name} holds '{key[:80]}' twice", where)
+        members[key] = info
+    unknown = sorted(set(members) - set(counts))
     if unknown:
         raise lines.error(f"mask file {path.name} has keys that are no layer: {unknown[:5]}",
-                          ("masks",))
-    return masks
+                          where)
+    for key, info in members.items():
+        with zf.open(info) as f:
+            version = np.lib.format.read_magic(f)
+            if version == (1, 0):
+                shape, _, dtype = np.lib.format.read_array_header_1_0(
+                    f, max_header_size=_MAX_HEADER)
+            elif version == (2, 0):
+                shape, _, dtype = np.lib.format.read_array_header_2_0(
+                    f, max_header_size=_MAX_HEADER)
+            else:
+                raise lines.error(f"mask '{key}' in {path.name}: unsupported .npy format "
+                                  f"version {version}", where)
+        if dtype.kind not in "biuf" or dtype.fields is not None or dtype.subdtype is not None:
+            raise lines.error(f"mask '{key}' in {path.name} has dtype {dtype}; expected "
+                              "booleans or numbers (nonzero = kept weight)", where)
+        size = math.prod(int(n) for n in shape)
+        expected = counts[key]
+        if expected == ():
+            raise lines.error(f"mask '{key}' in {path.name}: layer '{key}' has no weight "
+                              "matrix to mask", where)
+        if expected is not None and size != math.prod(expected):
+            raise lines.error(f"mask '{key}' in {path.name} has {size:,} elements (shape "
+                              f"{list(shape)}), but layer '{key}' has {math.prod(expected):,} "
+                              f"weights {list(expected)}", where)
+        if size > MAX_MASK_ELEMENTS:
+            raise lines.error(f"mask '{key}' in {path.name} has {size:,} elements, more than "
+                              f"{MAX_MASK_ELEMENTS:,}", where)
+    return members
 
 
 def workload_from_data(data: Any, lines: LineMap) -> Workload:
@@ -78,7 +181,7 @@ def workload_from_data(data: Any, lines: LineMap) -> Workload:
     if header.masks:
         base = Path(lines.file).parent if lines.file and lines.file != "<string>" else Path()
         masks_path = base / header.masks
-        masks = load_masks(masks_path, lines, [layer.name for layer in layers])
+        masks = load_masks(masks_path, lines, layers)
         masks_file = header.masks
     try:
         return build_workload(

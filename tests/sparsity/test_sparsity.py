@@ -334,10 +334,11 @@ def test_real_mask_gives_exact_density(tmp_path, tiny_fpga):
     assert rep.layers[1].density == 1.0
 
 
-def test_mask_of_wrong_shape_is_a_user_error(tmp_path, tiny_fpga):
-    wl = load_workload(_write_net(tmp_path, (8, 5, 3, 3)))
-    with pytest.raises(HwsimError, match=r"c1.*\[8, 4, 3, 3\]"):
-        evaluate(wl, tiny_fpga)
+def test_mask_of_wrong_shape_is_a_user_error(tmp_path):
+    # refused at load, from the .npy header alone, located at the workload's masks line
+    with pytest.raises(SpecError, match=r"c1.*360 elements.*\[8, 4, 3, 3\]") as ei:
+        load_workload(_write_net(tmp_path, (8, 5, 3, 3)))
+    assert ei.value.field == "masks" and ei.value.line is not None
 
 
 def test_missing_mask_file_is_located(tmp_path):
