@@ -21,7 +21,8 @@ LAYER = {
 #: Imports within a layer that are allowed, in this direction only.
 ALLOWED_SIDEWAYS: set[tuple[str, str]] = {("llm_cli", "cli"), ("validate_cli", "cli"),
                                           ("study_cli", "cli"), ("fields_cli", "cli"),
-                                          ("schema", "arch"), ("schema", "workload")}
+                                          ("schema", "arch"), ("schema", "workload"),
+                                          ("plot", "sweep")}
 
 
 def _package(path: Path) -> str:

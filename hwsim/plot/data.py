@@ -149,7 +149,9 @@ def load_result(path: str | Path) -> Result:
                 if len(df):
                     res.meta = _meta_of_csv_run(df)
         elif suffix in (".parquet", ".pq"):
-            res = to_result(pd.read_parquet(p))
+            from hwsim.sweep.store import read_results
+
+            res = to_result(read_results(p).to_pandas())
             res.meta.update(_parquet_meta(p))
         else:
             raise HwsimError("expected a .json, .csv or .parquet result file")

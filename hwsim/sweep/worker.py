@@ -133,6 +133,25 @@ def _lines(path: str) -> LineMap:
         return LineMap(path)
 
 
+def _outcome(sweep: Sweep, arch: ArchSpec, point: Point
+             ) -> tuple[str, str | None, Report | None]:
+    """(status, error, report) of one point on a valid design: excluded by a design
+    constraint, invalid when a constraint cannot be computed for it, infeasible, an error,
+    or ok with its report."""
+    try:
+        failed = failed_design_constraint(sweep, arch, point.values)
+    except HwsimError as exc:
+        return "invalid", f"design constraint: {exc}", None
+    if failed is not None:
+        return "excluded", failed, None
+    try:
+        return "ok", None, evaluate_point(sweep, arch, point)
+    except InfeasibleHardwareError as exc:
+        return "infeasible", str(exc), None
+    except HwsimError as exc:
+        return "error", str(exc), None
+
+
 def failed_design_constraint(sweep: Sweep, arch: ArchSpec, values: tuple[Any, ...]
                              ) -> str | None:
     """Why the built design breaks one of the sweep's design constraints, or None."""
@@ -188,15 +207,8 @@ def evaluate_chunk(sweep: Sweep, chunk: Sequence[Point]) -> ChunkResult:
         status, error = "ok", None
         if isinstance(arch, HwsimError):
             status, error = "invalid", str(arch)
-        elif (failed := failed_design_constraint(sweep, arch, point.values)) is not None:
-            status, error = "excluded", failed
         else:
-            try:
-                report = evaluate_point(sweep, arch, point)
-            except InfeasibleHardwareError as exc:
-                status, error = "infeasible", str(exc)
-            except HwsimError as exc:
-                status, error = "error", str(exc)
+            status, error, report = _outcome(sweep, arch, point)
         cols["id"].append(point.id)
         cols["status"].append(status)
         cols["error"].append(error)

@@ -182,3 +182,20 @@ def test_unknown_constraint_names_list_the_design_names(tmp_path: Path) -> None:
     spec.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     with pytest.raises(SpecError, match=r"unknown name.*silicon_mm2.*area_mm2"):
         load_sweep(spec)
+
+
+def test_a_design_constraint_that_cannot_be_computed_is_an_invalid_row(tmp_path: Path) -> None:
+    """A design constraint undefined for some designs (a division by fpga_dsp, which is 0 for
+    an ASIC) makes those points 'invalid' rows saying why, not the whole run an error."""
+    spec = tmp_path / "undefined.yaml"
+    spec.write_text(yaml.safe_dump({
+        "name": "undefined", "arch": str(ARCH_DIR / "gemmini.yaml"),
+        "workloads": ["lenet5"], "objective": "latency",
+        "parameters": {"dram.bandwidth_gbps": {"values": [4, 8]}},
+        "constraints": ["area_mm2 / fpga_dsp < 5"],
+    }), encoding="utf-8")
+    run_sweep(load_sweep(spec), tmp_path / "r.parquet")
+    df = load_results(tmp_path / "r.parquet")
+    assert list(df["status"]) == ["invalid", "invalid"]
+    assert df["error"].str.startswith("design constraint:").all()
+    assert df["latency_s"].isna().all()
