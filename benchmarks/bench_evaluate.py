@@ -16,7 +16,7 @@ import time
 
 from hwsim import evaluate, load_arch, load_workload
 from hwsim.bundled import bundled_names, resolve
-from hwsim.model.mapper import tile_table
+from hwsim.model.mapper import clear_caches
 
 
 def main() -> None:
@@ -34,7 +34,7 @@ def main() -> None:
             arch = load_arch(resolve(aname, "arch_configs"))
             cold, warm = [], []
             for _ in range(args.repeat):
-                tile_table.cache_clear()
+                clear_caches()
                 t0 = time.perf_counter()
                 evaluate(wl, arch)
                 cold.append(time.perf_counter() - t0)

@@ -16,7 +16,7 @@ import time
 
 from hwsim import load_arch
 from hwsim.evaluation.llm import evaluate_llm
-from hwsim.model.mapper import tile_table
+from hwsim.model.mapper import clear_caches
 from hwsim.workload.llm import load_llm_config
 
 CASES = [("gpt2", 1, 1), ("llama2_7b", 1, 1), ("llama2_7b", 64, 1), ("llama2_70b", 1, 4),
@@ -36,7 +36,7 @@ def main() -> None:
             arch = load_arch(aname)
             cold, warm = [], []
             for _ in range(args.repeat):
-                tile_table.cache_clear()
+                clear_caches()
                 t0 = time.perf_counter()
                 r = evaluate_llm(cfg, arch, batch=batch, prompt=prompt, tp=tp)
                 cold.append(time.perf_counter() - t0)

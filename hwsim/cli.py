@@ -12,29 +12,23 @@ import dataclasses
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from hwsim.arch.load import declared_name, load_arch
-from hwsim.arch.spec import ArchSpec
 from hwsim.bundled import bundled_names, resolve
+from hwsim.choices import ATTENTION, BASELINES, OBJECTIVES
 from hwsim.errors import HwsimError
-from hwsim.evaluation import OBJECTIVES, compare, evaluate
-from hwsim.evaluation.compare import BASELINES, cannot_exploit, expand, suggested_set
 from hwsim.overrides import did_you_mean, split_target
-from hwsim.report import Origin, provenance, rows_csv, rows_json, rows_table
-from hwsim.report.compare import CompareRow, hardware_support, support_text
 from hwsim.safeio import write_text_atomic
-from hwsim.sparsity.spec import Nested, Pattern, parse_sparsity
 from hwsim.version import VERSION
-from hwsim.workload.io import load_workload
-from hwsim.workload.layers import (
-    AllReduce,
-    Conv2d,
-    EmbeddingBag,
-    Layer,
-    Linear,
-    Matmul,
-    Pool,
-)
+
+if TYPE_CHECKING:
+    from hwsim.arch.spec import ArchSpec
+    from hwsim.report.compare import CompareRow
+    from hwsim.sparsity.spec import Pattern
+    from hwsim.workload.layers import Layer
+
+# The commands import the model where they run, so that ``hwsim --help``, ``hwsim list`` and
+# every plugin's registration start without it.
 
 
 def _write(text: str, out: str | None) -> None:
@@ -84,6 +78,8 @@ def _sets_per_arch(archs: list[str], sets: list[str] | None) -> list[list[str]]:
     """The ``--set`` items for each ``--arch``: ``PATH=VALUE`` applies to every arch,
     ``NAME:PATH=VALUE`` to the archs called NAME (as given to --arch, its file's stem, or the
     ``name:`` in its file)."""
+    from hwsim.arch.load import declared_name
+
     per: list[list[str]] = [[] for _ in archs]
     names: list[set[str]] | None = None
     for item in sets or []:
@@ -111,6 +107,8 @@ def _warn_unexploited(arch: ArchSpec, patterns: list[tuple[Pattern | None, str]]
                       masks: bool, target: str = "") -> None:
     """One warning line per accelerator naming the patterns it can do nothing with
     (``target``: the ``NAME:`` its suggested ``--set`` needs among several archs)."""
+    from hwsim.evaluation.compare import cannot_exploit, suggested_set
+
     wasted = [(p, label, why) for p, label in patterns
               if (why := cannot_exploit(arch, p, masks=masks and p is None))]
     if not wasted:
@@ -142,6 +140,13 @@ def _warn_equal_to_baseline(rows: list[CompareRow],
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from hwsim.arch.load import load_arch
+    from hwsim.evaluation import evaluate
+    from hwsim.report import provenance
+    from hwsim.report.compare import hardware_support, support_text
+    from hwsim.sparsity.spec import parse_sparsity
+    from hwsim.workload.io import load_workload
+
     arch_arg = _one(args.arch, "--arch", "run evaluates one accelerator "
                     "(hwsim compare takes several)")
     wl_arg = _one(args.workload, "--workload", "run evaluates one workload")
@@ -177,6 +182,13 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
+    from hwsim.arch.load import load_arch
+    from hwsim.evaluation import compare
+    from hwsim.evaluation.compare import cannot_exploit
+    from hwsim.report import Origin, rows_csv, rows_json, rows_table
+    from hwsim.sparsity.spec import parse_sparsity
+    from hwsim.workload.io import load_workload
+
     wl_arg = _one(args.workload, "--workload", "compare evaluates one workload")
     sets = _sets_per_arch(args.arch, args.set)
     archs = [load_arch(a, s) for a, s in zip(args.arch, sets)]
@@ -209,6 +221,8 @@ def _with_accuracy(rows: list[CompareRow], specs: list[Pattern],
     """Each row with the accuracy the user's table gives its pattern (None where the table
     has no such pattern or sparsity, or for the imported masks)."""
     from hwsim.evaluation.accuracy import accuracy_of, load_accuracy_table
+    from hwsim.evaluation.compare import expand
+    from hwsim.sparsity.spec import Nested
 
     table = load_accuracy_table(path)
     by_label: dict[str, Pattern | None] = {"dense": None}
@@ -219,6 +233,9 @@ def _with_accuracy(rows: list[CompareRow], specs: list[Pattern],
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    from hwsim.arch.load import load_arch
+    from hwsim.workload.io import load_workload
+
     print("accelerators (arch_configs/):")
     for name in bundled_names("arch_configs"):
         try:
@@ -250,6 +267,8 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_describe(args: argparse.Namespace) -> int:
+    from hwsim.workload.io import load_workload
+
     wl = load_workload(args.workload)
     if args.batch:
         wl = wl.with_batch(args.batch)
@@ -265,6 +284,8 @@ def cmd_describe(args: argparse.Namespace) -> int:
 
 
 def _shape(layer: Layer) -> str:
+    from hwsim.workload.layers import AllReduce, Conv2d, EmbeddingBag, Linear, Matmul, Pool
+
     if isinstance(layer, Conv2d):
         g = f" g{layer.groups}" if layer.groups > 1 else ""
         return (f"{layer.in_channels}x{layer.input_hw[0]}x{layer.input_hw[1]} -> "
@@ -281,10 +302,6 @@ def _shape(layer: Layer) -> str:
     if isinstance(layer, AllReduce):
         return f"all-reduce {'x'.join(map(str, layer.shape))} over {layer.devices} devices"
     return f"{layer.kind} {'x'.join(map(str, layer.shape))}"
-
-
-#: ``--attention`` choices (hwsim.evaluation.evaluate.AttentionPolicy).
-ATTENTION = ("arch", "fused", "unfused")
 
 
 def build_parser() -> argparse.ArgumentParser:

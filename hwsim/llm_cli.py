@@ -13,16 +13,14 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from hwsim.arch.load import load_arch
 from hwsim.errors import HwsimError, SpecError
-from hwsim.evaluation.llm import GIB, LLMResult, evaluate_llm
-from hwsim.precision import BYTES
-from hwsim.report.flat import records_csv
-from hwsim.sparsity.spec import Pattern, parse_sparsity
 from hwsim.version import VERSION
-from hwsim.workload.llm import load_llm_config
-from hwsim.yamlio import load_yaml
+
+if TYPE_CHECKING:
+    from hwsim.evaluation.llm import LLMResult
+    from hwsim.sparsity.spec import Pattern
 
 
 def _positive_list(text: str) -> list[int]:
@@ -75,6 +73,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _layer_rules(path: str) -> dict[str, Pattern]:
+    from hwsim.sparsity.spec import parse_sparsity
+    from hwsim.yamlio import load_yaml
     try:
         data, lines = load_yaml(path)
     except SpecError as exc:
@@ -105,7 +105,12 @@ def _starts_with_star(path: str, line: int | None) -> bool:
 
 
 def cmd_llm(args: argparse.Namespace) -> int:
+    from hwsim.arch.load import load_arch
     from hwsim.cli import _fmt_for, _write
+    from hwsim.evaluation.llm import evaluate_llm
+    from hwsim.precision import BYTES
+    from hwsim.sparsity.spec import parse_sparsity
+    from hwsim.workload.llm import load_llm_config
 
     if args.precision not in BYTES:
         raise HwsimError(f"unknown precision '{args.precision}' (one of {', '.join(BYTES)})")
@@ -129,6 +134,7 @@ def cmd_llm(args: argparse.Namespace) -> int:
 
 def llm_table(results: list[LLMResult]) -> str:
     """A readable table: one row per arch, pattern and batch."""
+    from hwsim.evaluation.llm import GIB
     r0 = results[0]
     tp = f", tensor parallel over {r0.devices} devices" if r0.devices > 1 else ""
     out = [f"{r0.model}: prefill {r0.prompt} tokens, decode at context {r0.context}, "
@@ -164,4 +170,5 @@ def llm_json(results: list[LLMResult]) -> str:
 
 
 def llm_csv(results: list[LLMResult]) -> str:
+    from hwsim.report.flat import records_csv
     return records_csv([r.to_dict() for r in results])

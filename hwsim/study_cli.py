@@ -10,23 +10,18 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from hwsim.arch.load import load_arch
 from hwsim.errors import HwsimError
-from hwsim.evaluation.accuracy import (
-    AccuracyTable,
-    IsoRow,
-    iso_accuracy,
-    load_accuracy_table,
-    spec_at,
-)
-from hwsim.evaluation.budget import BudgetResult, Metric, largest_submodel, within_budget_rate
-from hwsim.evaluation.evaluate import evaluate
-from hwsim.report.flat import records_csv
 from hwsim.version import VERSION
-from hwsim.workload.graph import Workload
-from hwsim.workload.io import load_workload
+
+if TYPE_CHECKING:
+    from hwsim.evaluation.accuracy import (
+        AccuracyTable,
+        IsoRow,
+    )
+    from hwsim.evaluation.budget import BudgetResult, Metric
+    from hwsim.workload.graph import Workload
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -79,7 +74,11 @@ def _target(table: AccuracyTable, args: argparse.Namespace) -> float:
 
 
 def cmd_isoacc(args: argparse.Namespace) -> int:
+    from hwsim.arch.load import load_arch
     from hwsim.cli import _fmt_for, _one, _sets_per_arch, _write
+    from hwsim.evaluation.accuracy import iso_accuracy, load_accuracy_table
+    from hwsim.report.flat import records_csv
+    from hwsim.workload.io import load_workload
 
     table = load_accuracy_table(args.accuracy)
     target = _target(table, args)
@@ -123,6 +122,9 @@ def plot_accuracy_latency(wl: Workload, archs: list[Any], table: AccuracyTable, 
     measured point evaluated), the target as a dashed line."""
     import matplotlib
 
+    from hwsim.evaluation.accuracy import spec_at
+    from hwsim.evaluation.evaluate import evaluate
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
@@ -144,7 +146,11 @@ def plot_accuracy_latency(wl: Workload, archs: list[Any], table: AccuracyTable, 
 
 
 def cmd_budget(args: argparse.Namespace) -> int:
+    from hwsim.arch.load import load_arch
     from hwsim.cli import _fmt_for, _write
+    from hwsim.evaluation.budget import largest_submodel, within_budget_rate
+    from hwsim.report.flat import records_csv
+    from hwsim.workload.io import load_workload
 
     budgets: dict[Metric, float] = {}
     if args.latency_ms is not None:

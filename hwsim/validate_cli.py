@@ -11,9 +11,12 @@ import argparse
 import json
 import statistics
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from hwsim.evaluation.references import CaseResult, run_references
 from hwsim.version import VERSION
+
+if TYPE_CHECKING:
+    from hwsim.evaluation.references import CaseResult
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -28,6 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from hwsim.cli import _write
+    from hwsim.evaluation.references import run_references
 
     results = run_references([Path(f) for f in args.files] if args.files else None)
     if args.format == "json":

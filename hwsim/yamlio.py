@@ -54,16 +54,34 @@ def _dotted(path: Sequence[str | int]) -> str:
     return out
 
 
-def _walk(node: yaml.Node, path: PathKey, lines: dict[PathKey, int]) -> None:
-    lines.setdefault(path, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            child = (*path, key_node.value)
-            lines[child] = key_node.start_mark.line + 1
-            _walk(value_node, child, lines)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            _walk(item, (*path, i), lines)
+def _walk(root: yaml.Node, file: str) -> dict[PathKey, int] | None:
+    """The line of every path of a composed document, checking each mapping for repeated
+    keys on the way; None when some node appears twice (the document uses aliases), which
+    :func:`check_nodes` must then bound before anything is built. Iterative: deep documents
+    need no recursion."""
+    lines: dict[PathKey, int] = {}
+    seen: set[int] = set()
+    stack: list[tuple[yaml.Node, PathKey]] = [(root, ())]
+    while stack:
+        node, path = stack.pop()
+        if id(node) in seen:
+            return None
+        seen.add(id(node))
+        lines.setdefault(path, node.start_mark.line + 1)
+        if isinstance(node, yaml.MappingNode):
+            _check_duplicates(node, file)
+            for key_node, value_node in reversed(node.value):
+                child = (*path, key_node.value)
+                stack.append((value_node, child))
+                if id(key_node) in seen:
+                    return None
+                seen.add(id(key_node))
+                lines[child] = key_node.start_mark.line + 1
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((item, (*path, i)) for i, item in reversed(list(enumerate(node.value))))
+    if len(seen) > MAX_NODES:
+        raise SpecError(f"YAML document has more than {MAX_NODES:,} nodes", file)
+    return lines
 
 
 #: Most nodes a YAML document may hold with its aliases expanded: a few hundred bytes of
@@ -91,6 +109,24 @@ def _check_duplicates(node: yaml.MappingNode, file: str) -> None:
             raise SpecError(f"duplicate key '{key_node.value}' (first at line {seen[key]})",
                             file, line)
         seen[key] = line
+
+
+def _alias_lines(root: yaml.Node) -> dict[PathKey, int]:
+    """The line of every path of a document whose aliases :func:`check_nodes` has bounded
+    (an alias's paths take the lines of the node it names)."""
+    lines: dict[PathKey, int] = {}
+    stack: list[tuple[yaml.Node, PathKey]] = [(root, ())]
+    while stack:
+        node, path = stack.pop()
+        lines.setdefault(path, node.start_mark.line + 1)
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in reversed(node.value):
+                child = (*path, key_node.value)
+                lines[child] = key_node.start_mark.line + 1
+                stack.append((value_node, child))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((item, (*path, i)) for i, item in reversed(list(enumerate(node.value))))
+    return lines
 
 
 def check_nodes(root: yaml.Node, file: str, limit: int = MAX_NODES) -> int:
@@ -146,8 +182,14 @@ def parse_yaml(text: str, file: str = "<string>") -> tuple[Any, LineMap]:
         loader = _LOADER(text)
         try:
             node = loader.get_single_node()
+            lines: dict[PathKey, int] = {}
             if node is not None:
-                check_nodes(node, file)  # before constructing: size, recursion, repeats
+                # before constructing: size, recursion, repeated keys
+                walked = _walk(node, file)
+                if walked is None:  # aliases: bound their expansion, then map the lines
+                    check_nodes(node, file)
+                    walked = _alias_lines(node)
+                lines = walked
             data = loader.construct_document(node) if node is not None else None
         finally:
             loader.dispose()
@@ -156,9 +198,6 @@ def parse_yaml(text: str, file: str = "<string>") -> tuple[Any, LineMap]:
         line = mark.line + 1 if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise SpecError(f"invalid YAML: {problem}", file, line) from None
-    lines: dict[PathKey, int] = {}
-    if node is not None:
-        _walk(node, (), lines)
     return data, LineMap(file, lines)
 
 

@@ -178,13 +178,15 @@ def test_nested_levels_share_the_densest_storage(capsys, tmp_path):
 
 
 def test_cli_start_up_imports_no_heavy_module():
-    """Building the parser (what ``hwsim --help`` and every command pay) loads neither scipy's
-    statistics nor matplotlib, pandas or pyarrow: commands import them when they need them."""
+    """Building the parser (what ``hwsim --help`` and every command pay) loads no model code
+    and none of numpy, pydantic, networkx, scipy's statistics, matplotlib, pandas or pyarrow:
+    commands import them when they need them; ``import hwsim`` alone loads nothing either."""
     import subprocess
     import sys
 
     code = ("import sys, hwsim.cli; hwsim.cli.build_parser(); "
-            "print(sorted(m for m in ('scipy.stats', 'matplotlib', 'pandas', 'pyarrow', 'torch')"
+            "print(sorted(m for m in ('scipy.stats', 'matplotlib', 'pandas', 'pyarrow', 'torch',"
+            " 'numpy', 'pydantic', 'networkx', 'hwsim.model', 'hwsim.arch', 'hwsim.workload')"
             " if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=120, check=True)

@@ -12,8 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import networkx as nx
-
 from hwsim.arch.compute import FpgaCompute, TensorCoreCompute
 from hwsim.arch.energy import (
     ALU_OP_PJ_45NM,
@@ -122,6 +120,8 @@ def _write_pj_per_bit(buf: BufferSpec, scale: float) -> float:
 def graph_path_length(edges: list[tuple[int, int]], num_pes: int) -> float:
     """Mean shortest-path hops of a PE graph over PEs 0..num_pes-1; SpecError unless the
     graph names exactly those PEs and connects them all."""
+    import networkx as nx  # only PE graphs need it: kept off every other arch's load
+
     g = nx.Graph()
     g.add_edges_from(edges)
     nodes = set(g.nodes)

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Literal
 
 from hwsim.arch.spec import ArchSpec
+from hwsim.choices import BASELINES
 from hwsim.errors import HwsimError
 from hwsim.evaluation.evaluate import AttentionPolicy, evaluate
 from hwsim.evaluation.layer_sparsity import has_own_sparsity, strip_sparsity
@@ -18,7 +19,6 @@ from hwsim.sparsity.spec import Channel, Dense, Nested, Pattern, SmallWorld
 from hwsim.workload.graph import Workload
 
 Baseline = Literal["dense", "imported"]
-BASELINES: tuple[str, ...] = ("dense", "imported")
 
 
 def expand(specs: list[Pattern]) -> list[tuple[Pattern, int, str]]:

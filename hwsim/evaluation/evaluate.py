@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Literal
 
 from hwsim.arch.spec import ArchSpec
+from hwsim.choices import OBJECTIVES
 from hwsim.errors import HwsimError, InfeasibleHardwareError
 from hwsim.evaluation.channel_pruning import prune_channels
 from hwsim.evaluation.layer_sparsity import (
@@ -14,7 +15,6 @@ from hwsim.evaluation.layer_sparsity import (
     resolve_spec,
     skip_hardware,
 )
-from hwsim.model.accounting import OBJECTIVES
 from hwsim.model.collective import allreduce_cost
 from hwsim.model.cost import LayerCost
 from hwsim.model.loopnest import lower

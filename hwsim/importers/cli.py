@@ -14,11 +14,12 @@ import importlib.util
 import sys
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hwsim.errors import HwsimError
-from hwsim.importers.builder import ImportResult
-from hwsim.importers.export import save_workload
+
+if TYPE_CHECKING:
+    from hwsim.importers.builder import ImportResult
 
 
 def _shape(text: str) -> tuple[int, ...]:
@@ -209,6 +210,7 @@ def cmd_import_hf_config(args: argparse.Namespace) -> int:
 
 
 def _finish(result: ImportResult, output: str, caught: list[Any]) -> int:
+    from hwsim.importers.export import save_workload
     for w in caught:
         if "hwsim" in str(w.message) or "layer '" in str(w.message):
             print(f"hwsim: warning: {w.message}", file=sys.stderr)

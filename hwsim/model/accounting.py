@@ -22,11 +22,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from hwsim.arch.hardware import Hardware
+from hwsim.choices import OBJECTIVES
 from hwsim.model.dram import access_energy_j, transfer_time_s
 from hwsim.model.interconnect import hop_energy_j
 from hwsim.model.num import Num
-
-OBJECTIVES = ("latency", "energy", "edp")
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ fit a buffer (half of it when double-buffered) are discarded and the best by the
 from __future__ import annotations
 
 import math
+from collections.abc import Hashable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -27,6 +28,7 @@ from hwsim.model.array import ArrayCost
 from hwsim.model.counts import Traffic, mac_counts
 from hwsim.model.dram import burst_efficiency
 from hwsim.model.loopnest import LoopNest
+from hwsim.model.memo import ByteLRU, byte_lru
 from hwsim.model.sparse import SparseEffect
 
 ORDERS = ("output_stationary", "weight_stationary", "input_stationary")
@@ -42,9 +44,11 @@ _SPILLING = np.array([0.0, 1.0, 1.0])
 _STEPS = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024)
 
 
+@lru_cache(maxsize=4096)
 def candidates(extent: int, granule: int = 1, max_count: int = 9) -> np.ndarray:
     """Tile sizes to try for a dimension: multiples of ``granule`` (the array's unrolling, so
-    tiling never adds ceil waste) on a geometric ladder, plus the whole extent."""
+    tiling never adds ceil waste) on a geometric ladder, plus the whole extent (read-only:
+    shared through the cache)."""
     g = max(1, min(granule, extent))
     top = math.ceil(extent / g)
     steps = [s for s in _STEPS if s < top]
@@ -52,7 +56,9 @@ def candidates(extent: int, granule: int = 1, max_count: int = 9) -> np.ndarray:
         idx = np.unique(np.round(np.linspace(0, len(steps) - 1, max_count - 1)).astype(int))
         steps = [steps[i] for i in idx]
     vals = sorted({min(s * g, extent) for s in steps} | {extent})
-    return np.array(vals, dtype=np.int64)
+    out = np.array(vals, dtype=np.int64)
+    out.flags.writeable = False
+    return out
 
 
 @dataclass(frozen=True)
@@ -101,78 +107,152 @@ class TileTable:
 BufferKey = tuple[tuple[str, tuple[str, ...], float, bool], ...]
 
 
-@lru_cache(maxsize=256)
+#: Memory the tile tables of one process may hold (hwsim.model.memo): about 400 tables of
+#: ResNet-class layers (3,000 candidates, ~0.6 MB each).
+TABLE_CACHE_BYTES = 256 << 20
+
+
+def _table_bytes(table: TileTable) -> int:
+    return int(table.tiles.nbytes + table.useful.nbytes + table.moved.nbytes
+               + table.spill.nbytes + table.tile_bytes.nbytes)
+
+
+#: Memory for the tables kept to serve smaller buffers (see ``tile_table``).
+SUPERSET_CACHE_BYTES = 128 << 20
+_SUPERSETS: ByteLRU[tuple[tuple[float, ...], TileTable]] = ByteLRU(SUPERSET_CACHE_BYTES)
+
+
+@byte_lru(TABLE_CACHE_BYTES, _table_bytes)
 def tile_table(nest: LoopNest, granule: tuple[tuple[str, int], ...], buffers: BufferKey,
                burst: int, size: tuple[float, float, float]) -> TileTable:
-    """All feasible tilings of ``nest`` (pure; cached across evaluations of a sweep)."""
+    """All feasible tilings of ``nest`` (pure; cached across evaluations of a sweep).
+
+    A candidate's traffic does not depend on the buffer capacities, only whether it fits: a
+    table built for larger buffers (same operands in the same buffers) holds every candidate
+    of smaller ones, in the same order, so those are taken from it rather than rebuilt (a
+    sweep over buffer sizes builds each layer's table about once)."""
+    layout = (nest, granule, tuple((n, h, d) for n, h, _, d in buffers), burst, size)
+    caps = tuple(cap for _, _, cap, _ in buffers)
+    held = _SUPERSETS.get(layout)
+    if held is not None and all(c <= h for c, h in zip(caps, held[0], strict=True)):
+        sub = _fitting(held[1], nest, buffers)
+        if sub is not None:
+            return sub
+    table = _build_table(nest, granule, buffers, burst, size)
+    if held is None or all(c >= h for c, h in zip(caps, held[0], strict=True)):
+        _SUPERSETS.put(layout, (caps, table), _table_bytes(table))
+    return table
+
+
+def _fitting(table: TileTable, nest: LoopNest, buffers: BufferKey) -> TileTable | None:
+    """The candidates of ``table`` that fit ``buffers`` (None if none does: the caller builds
+    the table, which says why), by the very tests and sums a build makes."""
+    footprint = dict(zip(OPERANDS, table.tile_bytes, strict=True))
+    fits = np.ones(table.tile_bytes.shape[1], dtype=bool)
+    for _name, holds, cap_bytes, double in buffers:
+        need = sum(footprint[op] for op in holds)
+        fits &= need <= cap_bytes * (0.5 if double else 1.0)
+    if not fits.any():
+        return None
+    tile_w, tile_i, tile_o = (t[fits] for t in table.tile_bytes)
+    exposed = 0.0
+    if all(double for *_, double in buffers):
+        exposed = float(_exposed(tile_w, tile_i, tile_o, nest).min())
+    parts = (table.tiles[:, fits], table.useful[:, :, fits], table.moved[:, :, fits],
+             table.spill[fits], np.stack([tile_w, tile_i, tile_o]))
+    for a in parts:
+        a.flags.writeable = False  # shared through the cache
+    return TileTable(*parts, exposed)
+
+
+def _exposed(tile_w: np.ndarray, tile_i: np.ndarray, tile_o: np.ndarray,
+             nest: LoopNest) -> np.ndarray:
+    """Bytes of each candidate's first tiles in and last tile out, which double-buffering
+    cannot hide (operands a declared fusion keeps on chip never move)."""
+    off = {op: 0.0 if op in nest.on_chip else 1.0 for op in OPERANDS}
+    return (tile_w * off["weights"] + tile_i * off["inputs"]
+            + tile_o * nest.elem_bytes / nest.psum_bytes * off["outputs"])
+
+
+def _build_table(nest: LoopNest, granule: tuple[tuple[str, int], ...], buffers: BufferKey,
+                 burst: int, size: tuple[float, float, float]) -> TileTable:
+    """Every feasible tiling of ``nest`` and its traffic, computed.
+
+    Footprints are computed on the tile axes broadcast against each other (a footprint
+    depends on two to four of the five tiled dimensions), and only the feasible candidates,
+    in the order of the full grid, are then costed."""
     gran = dict(granule)
     size_w, size_i, _ = size
     eb, pb = nest.elem_bytes, nest.psum_bytes
     dims = nest.dims
-    axes = [candidates(dims[d], gran.get(d, 1)) for d in TILED]
-    grids = np.meshgrid(*axes, indexing="ij")
-    tn, tk, tc, tp, tq = (g.ravel().astype(float) for g in grids)
+    axes = [candidates(dims[d], gran.get(d, 1)).astype(float) for d in TILED]
+    shape = tuple(len(a) for a in axes)
+    bn, bk, bc, bp, bq = (a.reshape([len(a) if j == i else 1 for j in range(len(TILED))])
+                          for i, a in enumerate(axes))
     N, K, C, P, Q, R, S = (dims[d] for d in "NKCPQRS")
     (sh, sw), (dh, dw) = nest.stride, nest.dilation
-    hin = _extent(tp, sh, dh, R, nest.H)
-    win = _extent(tq, sw, dw, S, nest.W)
 
-    # Tile footprints in their buffers (outputs held as partial sums).
-    tile_w = tk * tc * R * S * eb * size_w
-    tile_i = tn * tc * hin * win * eb * size_i
-    tile_o = tn * tk * tp * tq * pb
-    tiles = {"weights": tile_w, "inputs": tile_i, "outputs": tile_o}
-    feasible = np.ones_like(tn, dtype=bool)
+    # Tile footprints in their buffers (outputs held as partial sums), on the broadcast grid.
+    grid = {"weights": bk * bc * R * S * eb * size_w,
+            "inputs": bn * bc * _extent(bp, sh, dh, R, nest.H) * _extent(bq, sw, dw, S, nest.W)
+            * eb * size_i,
+            "outputs": bn * bk * bp * bq * pb}
+    feasible = np.ones(shape, dtype=bool)
     for _name, holds, cap_bytes, double in buffers:
-        need = sum(tiles[op] for op in holds)
+        need = sum(grid[op] for op in holds)
         feasible &= need <= cap_bytes * (0.5 if double else 1.0)
     if not feasible.any():
-        smallest = {op: float(t.min()) for op, t in tiles.items()}
+        smallest = {op: float(t.min()) for op, t in grid.items()}
         raise InfeasibleHardwareError(
             f"no tile of this layer fits the on-chip buffers: the smallest tiles need "
             f"{smallest['weights']:.0f} B of weights, {smallest['inputs']:.0f} B of inputs and "
             f"{smallest['outputs']:.0f} B of partial sums; buffers are "
             + ", ".join(f"{name}={cap / 1024:g} KiB" for name, _, cap, _ in buffers)
         )
+    # Each quantity below depends on a few of the five tile sizes: it is computed on those
+    # axes broadcast against each other (a few hundred values) and then taken at the feasible
+    # candidates, in the order of the full grid.
+    def take(a: np.ndarray) -> np.ndarray:
+        return np.broadcast_to(a, shape)[feasible]
+
+    tn, tk, tc, tp, tq = (take(a) for a in (bn, bk, bc, bp, bq))
+    tile_w, tile_i, tile_o = (take(grid[op]) for op in OPERANDS)
     overlap = all(double for *_, double in buffers)
     # Operands a declared fusion keeps on chip occupy their buffer but never move to or from
     # DRAM (their producer or consumer works on the same tile).
     off = {op: 0.0 if op in nest.on_chip else 1.0 for op in OPERANDS}
-    exposed_all = (tile_w * off["weights"] + tile_i * off["inputs"]
-                   + tile_o * eb / pb * off["outputs"])
-    exposed = float(exposed_all[feasible].min()) if overlap else 0.0
-    # Only feasible candidates go further.
-    tn, tk, tc, tp, tq, hin, win = (a[feasible] for a in (tn, tk, tc, tp, tq, hin, win))
-    tile_bytes = np.stack([tile_w[feasible], tile_i[feasible], tile_o[feasible]])
+    exposed = float(_exposed(tile_w, tile_i, tile_o, nest).min()) if overlap else 0.0
+    tile_bytes = np.stack([tile_w, tile_i, tile_o])
 
-    trips = {d: np.ceil(dims[d] / t) for d, t in zip(TILED, (tn, tk, tc, tp, tq))}
+    trips = {d: np.ceil(dims[d] / t) for d, t in zip(TILED, (bn, bk, bc, bp, bq))}
     G = nest.G
-    rows_total = _sum_extent(P, tp, sh, dh, R, nest.H)
-    cols_total = _sum_extent(Q, tq, sw, dw, S, nest.W)
+    hin = _extent(bp, sh, dh, R, nest.H)
+    win = _extent(bq, sw, dw, S, nest.W)
+    rows_total = _sum_extent(P, bp, sh, dh, R, nest.H)
+    cols_total = _sum_extent(Q, bq, sw, dw, S, nest.W)
     w_once = G * K * C * R * S * eb * size_w
-    i_once = G * N * C * rows_total * cols_total * eb * size_i
+    i_once = take(G * N * C * rows_total * cols_total * eb * size_i)
     o_once = G * N * K * P * Q * eb
-    spill = 2.0 * (trips["C"] - 1.0) * G * N * K * P * Q * pb * off["outputs"]
-    x_trips = trips["N"] * trips["P"] * trips["Q"]
+    spill = take(2.0 * (trips["C"] - 1.0) * G * N * K * P * Q * pb * off["outputs"])
+    x_trips = take(trips["N"] * trips["P"] * trips["Q"])
+    k_trips = take(trips["K"])
 
     # Contiguous runs (layouts KCRS and NCHW) decide burst efficiency.
-    run_w = np.where(tc < C, tc * R * S * eb, tk * C * R * S * eb) * size_w
+    run_w = np.where(bc < C, bc * R * S * eb, bk * C * R * S * eb) * size_w
     run_i = np.where(win < nest.W, win * eb,
-                     np.where(hin < nest.H, hin * nest.W * eb, tc * nest.H * nest.W * eb))
+                     np.where(hin < nest.H, hin * nest.W * eb, bc * nest.H * nest.W * eb))
     run_i = run_i * size_i
-    run_o = np.where(tq < Q, tq * eb, np.where(tp < P, tp * Q * eb, tk * P * Q * eb))
-    ones = np.ones_like(tn)
-    effs = np.stack([
-        burst_efficiency(run_w, burst) * ones,
-        burst_efficiency(run_i, burst) * ones,
-        burst_efficiency(run_o, burst) * ones,
-    ])
-    useful = np.stack([
-        np.stack([w_once * x_trips, i_once * trips["K"], o_once * ones]),  # output stationary
-        np.stack([w_once * ones, i_once * trips["K"], o_once + spill]),  # weight stationary
-        np.stack([w_once * x_trips, i_once * ones, o_once + spill]),  # input stationary
-    ])  # (order, operand, candidate)
-    useful = useful * np.array([off[op] for op in OPERANDS])[None, :, None]
+    run_o = np.where(bq < Q, bq * eb, np.where(bp < P, bp * Q * eb, bk * P * Q * eb))
+    m = len(tn)
+    effs = np.empty((len(OPERANDS), m))
+    for j, run in enumerate((run_w, run_i, run_o)):
+        effs[j] = take(np.asarray(burst_efficiency(run, burst)))
+    # (order, operand, candidate): output, weight and input stationary (module docstring)
+    useful = np.empty((len(ORDERS), len(OPERANDS), m))
+    useful[0, 0], useful[0, 1], useful[0, 2] = w_once * x_trips, i_once * k_trips, o_once
+    useful[1, 0], useful[1, 1], useful[1, 2] = w_once, i_once * k_trips, o_once + spill
+    useful[2, 0], useful[2, 1], useful[2, 2] = w_once * x_trips, i_once, o_once + spill
+    useful *= np.array([off[op] for op in OPERANDS])[None, :, None]
     moved = useful / effs[None]
     for a in (useful, moved, spill, tile_bytes):
         a.flags.writeable = False  # shared through the cache
@@ -196,6 +276,43 @@ def table_traffic(table: TileTable) -> Traffic:
     )
 
 
+#: Memory the candidates' counts of one process may hold: they depend on the table, the array's
+#: activity and the sparsity, not on bandwidths, clocks or energies, so a sweep over those
+#: reuses them (hwsim.model.memo).
+COUNTS_CACHE_BYTES = 256 << 20
+_COUNTS: ByteLRU[Counts] = ByteLRU(COUNTS_CACHE_BYTES)
+
+
+def _counts_bytes(c: Counts) -> int:
+    values = [c.compute_cycles, c.dram_bytes, c.dram_meta_bytes, c.mac_ops, c.rf_bytes,
+              c.hop_bits, *c.buffer_read_bytes.values(), *c.buffer_write_bytes.values()]
+    return int(sum(np.asarray(v).nbytes for v in values))
+
+
+def _candidate_counts(key: tuple[Hashable, ...], table: TileTable, hw: Hardware,
+                      nest: LoopNest, array: ArrayCost, eff: SparseEffect) -> Counts:
+    """Every candidate's counts (``mac_counts`` on the whole table), memoised on what they
+    depend on: the table, which buffer holds each operand, overlap, the array's activity and
+    the sparsity effect."""
+    full = (*key, tuple(hw.level_of(op).name for op in OPERANDS), hw.overlap,
+            array.cycles, array.macs, tuple(sorted(array.buffer_reads.items())),
+            tuple(sorted(array.buffer_writes.items())), array.rf_accesses, array.hop_bits, eff)
+    counts = _COUNTS.get(full)
+    if counts is None:
+        counts = mac_counts(hw, nest, array, eff, table_traffic(table))
+        _COUNTS.put(full, counts, _counts_bytes(counts))
+    return counts
+
+
+def clear_caches() -> None:
+    """Forget every memoised table, candidate ladder and count (a cold start, for
+    benchmarks)."""
+    tile_table.cache_clear()  # type: ignore[attr-defined]
+    candidates.cache_clear()
+    _SUPERSETS.clear()
+    _COUNTS.clear()
+
+
 def map_layer(nest: LoopNest, hw: Hardware, array: ArrayCost, eff: SparseEffect,
               objective: str = "latency") -> tuple[Mapping, Counts]:
     """Search tiles and order for ``nest`` on ``hw``; minimise latency, energy or EDP.
@@ -205,12 +322,12 @@ def map_layer(nest: LoopNest, hw: Hardware, array: ArrayCost, eff: SparseEffect,
     report then states for the one chosen. Returns the mapping and its counts.
     """
     sizes = (eff.weight_size, eff.input_size, 1.0)
+    key = (nest, tuple(sorted(array.granule.items())), _buffers_key(hw), hw.burst_bytes, sizes)
     try:
-        table = tile_table(nest, tuple(sorted(array.granule.items())), _buffers_key(hw),
-                           hw.burst_bytes, sizes)
+        table = tile_table(*key)
     except InfeasibleHardwareError as exc:
         raise InfeasibleHardwareError(f"'{hw.name}': {exc}") from None
-    counts = mac_counts(hw, nest, array, eff, table_traffic(table))
+    counts = _candidate_counts(key, table, hw, nest, array, eff)
     lat = latency_s(hw, counts)
     energy = sum(energy_breakdown_j(hw, counts, lat).values())
     primary = np.broadcast_to(score(objective, lat, energy), table.moved[:, 0, :].shape)

@@ -23,6 +23,7 @@ from tqdm import tqdm
 from hwsim.errors import HwsimError
 from hwsim.sweep.executors import EXECUTORS
 from hwsim.sweep.grid import Point, check_size, grid_size, points
+from hwsim.sweep.lifeline import bind_to_parent
 from hwsim.sweep.spec import Sweep
 from hwsim.sweep.store import (
     check_store,
@@ -240,7 +241,8 @@ def _execute(sweep: Sweep, chunks: Iterator[list[Point]], jobs: int, executor: s
 
 
 def _pool(sweep: Sweep, chunks: Iterator[list[Point]], jobs: int) -> Iterator[ChunkResult]:
-    pool = ProcessPoolExecutor(max_workers=min(jobs, os.cpu_count() or jobs))
+    pool = ProcessPoolExecutor(max_workers=min(jobs, os.cpu_count() or jobs),
+                               initializer=bind_to_parent, initargs=(os.getpid(),))
     inflight: set[Future[ChunkResult]] = set()
     try:
         for chunk in chunks:

@@ -17,8 +17,8 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from hwsim.bundled import resolve
+from hwsim.choices import OBJECTIVES
 from hwsim.errors import HwsimError, SpecError
-from hwsim.model.accounting import OBJECTIVES
 from hwsim.overrides import set_path
 from hwsim.sparsity.spec import Nested, parse_sparsity
 from hwsim.sweep.design import DESIGN_NAMES

@@ -1,16 +1,30 @@
-"""A network as a DAG of layers (networkx), with batch size and totals."""
+"""A network as a DAG of layers, with batch size and totals."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-import networkx as nx
 import numpy as np
 
 from hwsim.workload.layers import Eltwise, EmbeddingBag, Layer, Linear, Matmul
 
 INPUT = "input"  # reserved name of the network's input in ``inputs:`` lists
+
+
+@dataclass(frozen=True)
+class LayerGraph:
+    """The producer edges of a workload: each layer by name, the names it reads (``input``
+    for the network input) in order, and the layers reading it, in file order."""
+
+    layers: dict[str, Layer] = field(default_factory=dict)
+    inputs: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    consumers: dict[str, list[str]] = field(default_factory=dict)
+
+    def edges(self) -> list[tuple[str, str]]:
+        """(producer, consumer) pairs between layers (the network input left out)."""
+        return [(src, name) for name, ins in self.inputs.items() for src in ins
+                if src != INPUT]
 
 
 @dataclass(frozen=True)
@@ -23,7 +37,7 @@ class Workload:
     precision: str | None = None
     description: str = ""
     source: str = ""
-    graph: nx.DiGraph = field(default_factory=nx.DiGraph, compare=False, repr=False)
+    graph: LayerGraph = field(default_factory=LayerGraph, compare=False, repr=False)
     masks: dict[str, np.ndarray] = field(default_factory=dict, compare=False, repr=False)
     masks_file: str | None = None
 
@@ -34,14 +48,14 @@ class Workload:
         return len(self.layers)
 
     def layer(self, name: str) -> Layer:
-        return self.graph.nodes[name]["layer"]
+        return self.graph.layers[name]
 
     def producers(self, name: str) -> list[str]:
         """Names of the layers feeding ``name`` (``input`` for the network input), in order."""
-        return list(self.graph.nodes[name]["inputs"])
+        return list(self.graph.inputs[name])
 
     def consumers(self, name: str) -> list[str]:
-        return list(self.graph.successors(name))
+        return list(self.graph.consumers[name])
 
     def macs(self) -> int:
         """Total MACs for the whole batch."""
@@ -115,7 +129,7 @@ def build_workload(
     """
     if batch <= 0:
         raise GraphError(f"batch must be positive, got {batch}", -1, "batch")
-    g = nx.DiGraph()
+    g = LayerGraph()
     seen: dict[str, Layer] = {}
     for i, (layer, ins) in enumerate(zip(layers, resolved_inputs(layers))):
         if layer.name in seen or layer.name == INPUT:
@@ -140,10 +154,12 @@ def build_workload(
                 raise GraphError(
                     f"layer '{layer.name}' ({layer.op}) takes one input, got {len(ins)}", i
                 )
-        g.add_node(layer.name, layer=layer, inputs=ins, index=i)
-        for src in ins:
+        g.layers[layer.name] = layer
+        g.inputs[layer.name] = tuple(ins)
+        g.consumers[layer.name] = []
+        for src in dict.fromkeys(ins):  # a layer reading one producer twice is one edge
             if src != INPUT:
-                g.add_edge(src, layer.name)
+                g.consumers[src].append(layer.name)
         seen[layer.name] = layer
     return Workload(name, tuple(layers), batch, precision, description, source, g,
                     dict(masks or {}), masks_file)

@@ -147,3 +147,36 @@ def test_reported_counts_are_the_chosen_candidate_column(k, c, p, r, cap):
         assert float(v) == pytest.approx(col, rel=1e-12, abs=1e-30), name
     assert math.isclose(float(counts.dram_bytes), sum(mapping.dram_bytes.values()),
                         rel_tol=1e-12)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(big=st.tuples(st.sampled_from([2.0, 4.0, 16.0, 64.0]), st.sampled_from([1.0, 2.0, 8.0])),
+       shrink=st.tuples(st.floats(0.05, 1.0), st.floats(0.05, 1.0)),
+       double=st.booleans(), on_chip=st.sampled_from([frozenset(), frozenset({"inputs"})]))
+def test_a_table_taken_from_larger_buffers_equals_one_built(big, shrink, double, on_chip):
+    """Tables for smaller buffers are cut from a cached table for larger ones (tile_table):
+    the same candidates in the same order with the same numbers, to the last bit, as a table
+    built for them, and the same refusal when nothing fits."""
+    import dataclasses
+
+    from hwsim.model.mapper import _build_table, clear_caches
+
+    nest = dataclasses.replace(CONV, on_chip=on_chip)
+
+    def key(a: float, b: float) -> tuple[tuple[str, tuple[str, ...], float, bool], ...]:
+        return (("wi", ("weights", "inputs"), a * 1024, double),
+                ("o", ("outputs",), b * 1024, double))
+
+    clear_caches()
+    tile_table(nest, (("K", 4),), key(*big), 8, (1.0, 0.5, 1.0))  # the larger one, kept
+    small = key(big[0] * shrink[0], big[1] * shrink[1])
+    try:
+        built = _build_table(nest, (("K", 4),), small, 8, (1.0, 0.5, 1.0))
+    except InfeasibleHardwareError as exc:
+        with pytest.raises(InfeasibleHardwareError, match=str(exc)[:40]):
+            tile_table(nest, (("K", 4),), small, 8, (1.0, 0.5, 1.0))
+        return
+    cut = tile_table(nest, (("K", 4),), small, 8, (1.0, 0.5, 1.0))
+    for f in ("tiles", "useful", "moved", "spill", "tile_bytes"):
+        assert np.array_equal(getattr(cut, f), getattr(built, f)), f
+    assert cut.exposed == built.exposed

@@ -1,0 +1,48 @@
+"""The byte-bounded memo: holds at most its budget, evicts the least recently used first,
+keeps nothing larger than the budget, and a memoised function returns what it would compute."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from hwsim.model.memo import ByteLRU, byte_lru
+
+
+def test_evicts_least_recently_used_by_bytes():
+    c: ByteLRU[str] = ByteLRU(100)
+    c.put("a", "A", 40)
+    c.put("b", "B", 40)
+    assert c.get("a") == "A"  # a is now the most recent
+    c.put("c", "C", 40)  # 120 > 100: b, the least recent, goes
+    assert c.get("b") is None and c.get("a") == "A" and c.get("c") == "C"
+    assert c.info().nbytes == 80 and c.info().entries == 2
+    c.put("huge", "H", 101)  # larger than the whole budget: returned by nobody, kept by none
+    assert c.get("huge") is None and c.info().nbytes == 80
+    c.put("a", "A2", 10)  # replacing an entry re-counts its bytes
+    assert c.get("a") == "A2" and c.info().nbytes == 50
+
+
+@given(st.lists(st.tuples(st.integers(0, 20), st.integers(1, 60)), max_size=80))
+def test_never_holds_more_than_its_budget(ops):
+    c: ByteLRU[int] = ByteLRU(100)
+    for key, n in ops:
+        c.put(key, key, n)
+        assert c.info().nbytes <= 100
+        assert c.get(key) == key  # what was just put (and fits) is there
+
+
+def test_memoised_function_computes_once_per_argument():
+    calls = []
+
+    @byte_lru(1000, lambda v: 8)
+    def square(x: int) -> int:
+        calls.append(x)
+        return x * x
+
+    assert [square(3), square(3), square(4)] == [9, 9, 16]
+    assert calls == [3, 4]
+    info = square.cache_info()  # type: ignore[attr-defined]
+    assert (info.hits, info.misses, info.entries) == (1, 2, 2)
+    square.cache_clear()  # type: ignore[attr-defined]
+    assert square(3) == 9 and calls == [3, 4, 3]
