@@ -109,7 +109,7 @@ BufferKey = tuple[tuple[str, tuple[str, ...], float, bool], ...]
 
 #: Memory the tile tables of one process may hold (hwsim.model.memo): about 400 tables of
 #: ResNet-class layers (3,000 candidates, ~0.6 MB each).
-TABLE_CACHE_BYTES = 256 << 20
+TABLE_CACHE_BYTES = 96 << 20
 
 
 def _table_bytes(table: TileTable) -> int:
@@ -118,7 +118,11 @@ def _table_bytes(table: TileTable) -> int:
 
 
 #: Memory for the tables kept to serve smaller buffers (see ``tile_table``).
-SUPERSET_CACHE_BYTES = 128 << 20
+SUPERSET_CACHE_BYTES = 64 << 20
+#: Such a table is built for buffers this many times larger than the first request: on
+#: ResNet-50 layers it holds about 1.3x the candidates (and costs no more to build), and the
+#: buffers of a sweep up to 4x larger are then cut from it rather than built.
+SUPERSET_HEADROOM = 4.0
 _SUPERSETS: ByteLRU[tuple[tuple[float, ...], TileTable]] = ByteLRU(SUPERSET_CACHE_BYTES)
 
 
@@ -129,19 +133,23 @@ def tile_table(nest: LoopNest, granule: tuple[tuple[str, int], ...], buffers: Bu
 
     A candidate's traffic does not depend on the buffer capacities, only whether it fits: a
     table built for larger buffers (same operands in the same buffers) holds every candidate
-    of smaller ones, in the same order, so those are taken from it rather than rebuilt (a
-    sweep over buffer sizes builds each layer's table about once)."""
+    of smaller ones, in the same order, so each table is cut from one built for larger
+    buffers (SUPERSET_HEADROOM) and a sweep over buffer sizes builds each layer's table about
+    once. The cut is exactly the table a build would give (tests/model/test_mapper.py)."""
     layout = (nest, granule, tuple((n, h, d) for n, h, _, d in buffers), burst, size)
     caps = tuple(cap for _, _, cap, _ in buffers)
     held = _SUPERSETS.get(layout)
-    if held is not None and all(c <= h for c, h in zip(caps, held[0], strict=True)):
-        sub = _fitting(held[1], nest, buffers)
-        if sub is not None:
-            return sub
-    table = _build_table(nest, granule, buffers, burst, size)
-    if held is None or all(c >= h for c, h in zip(caps, held[0], strict=True)):
-        _SUPERSETS.put(layout, (caps, table), _table_bytes(table))
-    return table
+    if held is None or not all(c <= h for c, h in zip(caps, held[0], strict=True)):
+        # Built with headroom, so that the next few larger buffers are cut from it too.
+        roomy = tuple(c * SUPERSET_HEADROOM for c in caps)
+        if held is not None:
+            roomy = tuple(max(r, h) for r, h in zip(roomy, held[0], strict=True))
+        wide = tuple((n, h, r, d) for (n, h, _, d), r in zip(buffers, roomy, strict=True))
+        held = (roomy, _build_table(nest, granule, wide, burst, size))
+        _SUPERSETS.put(layout, held, _table_bytes(held[1]))
+    sub = _fitting(held[1], nest, buffers)
+    # Nothing fits: the build for these buffers raises the error that says why.
+    return sub if sub is not None else _build_table(nest, granule, buffers, burst, size)
 
 
 def _fitting(table: TileTable, nest: LoopNest, buffers: BufferKey) -> TileTable | None:
@@ -279,7 +287,7 @@ def table_traffic(table: TileTable) -> Traffic:
 #: Memory the candidates' counts of one process may hold: they depend on the table, the array's
 #: activity and the sparsity, not on bandwidths, clocks or energies, so a sweep over those
 #: reuses them (hwsim.model.memo).
-COUNTS_CACHE_BYTES = 256 << 20
+COUNTS_CACHE_BYTES = 96 << 20
 _COUNTS: ByteLRU[Counts] = ByteLRU(COUNTS_CACHE_BYTES)
 
 
