@@ -1,10 +1,11 @@
 """Published accelerator and GPU-kernel measurements (references/accelerators.yaml) against the
 model: every case's figure pinned, and the errors as they stand.
 
-Zhang FPGA'15 and the A100 GEMM are within 15%. Eyeriss (JSSC 2017, Table V) is not: latency
--25% to +3%, and DRAM traffic +40% to +112%, because the bundled config approximates its row
-stationary dataflow as weight stationary and its mapper does not find the chip's reuse (issue
-"Fidelity to measured silicon"). The pins make any change to those numbers visible.
+Zhang FPGA'15 and the A100 GEMM are within 15%. Eyeriss (JSSC 2017, Table V), with the chip's
+own buffer split (ifmaps and psums in the global buffer, filters streamed into the PEs' filter
+scratchpads): latency -11% to +28%, DRAM traffic -21% to +54% (mean |error| 19%; it was 51%
+with filters in the global buffer). Its row stationary dataflow is still approximated as
+weight stationary (issue "Fidelity to measured silicon"). The pins make any change visible.
 """
 
 from __future__ import annotations
@@ -20,16 +21,16 @@ MODEL = {
     "zhang-conv4": 2.559,
     "zhang-conv5": 1.707,
     "zhang-total": 20.1,
-    "eyeriss-conv1-latency": 13.17,
-    "eyeriss-conv2-latency": 29.52,
-    "eyeriss-conv3-latency": 19.14,
-    "eyeriss-conv4-latency": 14.35,
-    "eyeriss-conv5-latency": 10.25,
-    "eyeriss-conv1-dram": 7.012,
-    "eyeriss-conv2-dram": 8.459,
-    "eyeriss-conv3-dram": 5.806,
-    "eyeriss-conv4-dram": 3.825,
-    "eyeriss-conv5-dram": 2.759,
+    "eyeriss-conv1-latency": 18.08,
+    "eyeriss-conv2-latency": 35.02,
+    "eyeriss-conv3-latency": 24.19,
+    "eyeriss-conv4-latency": 16.84,
+    "eyeriss-conv5-latency": 12.75,
+    "eyeriss-conv1-dram": 3.932,
+    "eyeriss-conv2-dram": 4.401,
+    "eyeriss-conv3-dram": 4.04,
+    "eyeriss-conv4-dram": 1.988,
+    "eyeriss-conv5-dram": 1.995,
     "a100-gemm-dense": 0.8644,
     "a100-gemm-2of4": 0.5401,
 }
@@ -55,8 +56,9 @@ def test_error_bounds(results):
     assert max(abs(e) for k, e in err.items() if k.startswith(("zhang", "a100"))) < 0.15
     eyeriss_latency = [e for k, e in err.items() if k.startswith("eyeriss") and "latency" in k]
     eyeriss_dram = [e for k, e in err.items() if k.startswith("eyeriss") and "dram" in k]
-    assert max(abs(e) for e in eyeriss_latency) < 0.26
-    assert min(eyeriss_dram) > 0.3  # the known gap: the model moves far more DRAM bytes
+    assert max(abs(e) for e in eyeriss_latency) < 0.28
+    assert max(abs(e) for e in eyeriss_dram) < 0.55
+    assert sum(abs(e) for e in eyeriss_latency + eyeriss_dram) / 10 < 0.2
 
 
 def test_bad_reference_file_is_a_located_error(tmp_path):
