@@ -24,7 +24,9 @@ def mapped_cost(nest: LoopNest, hw: Hardware, objective: str, array: ArrayCost,
     return layer_cost(
         hw, counts,
         macs=array.macs,
-        utilization=useful / (array.cycles * array.num_pes) if array.cycles else 0.0,
+        # SCALE-Sim's cycle count ends one cycle before the last fold's (folds x cycles - 1),
+        # so a 1x1 array would report 1.0002: useful MACs never exceed the PE-cycles.
+        utilization=min(1.0, useful / (array.cycles * array.num_pes)) if array.cycles else 0.0,
         mapping={"order": mapping.order, "tile": mapping.tile, "candidates": mapping.candidates},
         density=eff.density,
         input_density=eff.input_density,
