@@ -37,8 +37,18 @@ def _write(text: str, out: str | None) -> None:
         return
     try:
         write_text_atomic(out, text)  # regular files only, whole or not at all
+    except ValueError as exc:  # a path with a NUL byte
+        raise HwsimError(f"{out!r}: cannot write output: {exc}") from None
     except OSError as exc:
         raise HwsimError(f"{out}: cannot write output: {exc}") from None
+
+
+def positive(value: int | None, option: str) -> int | None:
+    """``value`` of an integer option (a batch, a count) if it is from 1 to 2^63 - 1 (or not
+    given); otherwise a one-line error naming the option."""
+    if value is not None and not 0 < value < 2**63:
+        raise HwsimError(f"{option} {value}: expected a whole number from 1 to 2^63 - 1")
+    return value
 
 
 def _fmt_for(out: str | None, fmt: str | None) -> str:
@@ -150,12 +160,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     arch_arg = _one(args.arch, "--arch", "run evaluates one accelerator "
                     "(hwsim compare takes several)")
     wl_arg = _one(args.workload, "--workload", "run evaluates one workload")
+    positive(args.batch, "--batch")
     sparsity_text = (_one(args.sparsity, "--sparsity", "run takes one pattern (hwsim compare "
-                          "takes several)") if args.sparsity else None)
+                          "takes several)") if args.sparsity is not None else None)
     sets = _sets_per_arch([arch_arg], args.set)[0]
     arch = load_arch(arch_arg, sets)
     wl = load_workload(wl_arg)
-    spec = parse_sparsity(sparsity_text) if sparsity_text else None
+    spec = parse_sparsity(sparsity_text) if sparsity_text is not None else None
     report = evaluate(wl, arch, objective=args.objective, batch=args.batch, sparsity=spec,
                       level=args.level, attention=args.attention)
     _warn_unexploited(arch, [(spec, spec.label if spec is not None else "the imported masks")],
@@ -190,6 +201,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from hwsim.workload.io import load_workload
 
     wl_arg = _one(args.workload, "--workload", "compare evaluates one workload")
+    positive(args.batch, "--batch")
     sets = _sets_per_arch(args.arch, args.set)
     archs = [load_arch(a, s) for a, s in zip(args.arch, sets)]
     wl = load_workload(wl_arg)
@@ -269,6 +281,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_describe(args: argparse.Namespace) -> int:
     from hwsim.workload.io import load_workload
 
+    positive(args.batch, "--batch")
     wl = load_workload(args.workload)
     if args.batch:
         wl = wl.with_batch(args.batch)
@@ -314,7 +327,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="arch YAML path or bundled name (once)")
     run.add_argument("--workload", required=True, action="append",
                      help="workload YAML path or bundled name (once)")
-    run.add_argument("--batch", type=int, default=None, help="override the workload's batch")
+    run.add_argument("--batch", type=int, default=None,
+                     help="override the workload's batch")
     run.add_argument("--objective", choices=OBJECTIVES, default="latency",
                      help="what the mapper minimises")
     run.add_argument("--attention", choices=ATTENTION, default="arch",

@@ -77,10 +77,30 @@ def parse_set(item: str) -> tuple[str, Any]:
     if not path or any(not k for k in path.split(".")):
         raise HwsimError(f"--set '{item}': expected path.to.field=value")
     try:
+        node = yaml.compose(raw, Loader=yaml.SafeLoader)
+        if _uses_aliases(node):  # a recursive or exponential value: refused before building
+            raise HwsimError(f"--set '{item}': YAML anchors and aliases are not allowed "
+                             "in a value")
         value = yaml.safe_load(raw)
     except yaml.YAMLError:
         value = raw
     return path, value
+
+
+def _uses_aliases(node: yaml.Node | None) -> bool:
+    """Whether a composed document reaches some node twice (an alias)."""
+    seen: set[int] = set()
+    stack = [node] if node is not None else []
+    while stack:
+        n = stack.pop()
+        if id(n) in seen:
+            return True
+        seen.add(id(n))
+        if isinstance(n, yaml.MappingNode):
+            stack.extend(x for pair in n.value for x in pair)
+        elif isinstance(n, yaml.SequenceNode):
+            stack.extend(n.value)
+    return False
 
 
 def apply_sets(data: dict[str, Any], sets: list[str]) -> dict[str, Any]:

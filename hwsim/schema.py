@@ -461,6 +461,8 @@ LENIENT: dict[str, list[JsonSchemaValue]] = {
     "hwsim.workload.layers._pair": [{"type": "integer"}],
     "hwsim.sparsity.patterns.base.parse_size": [
         {"type": "integer"}, {"type": "string", "pattern": r"^\s*\d+\s*[xX]\s*\d+\s*$"}],
+    # refuses booleans, NaN, infinities and magnitudes of 2^63 or more; accepts nothing more
+    "hwsim.yamlio.refuse_bad_numbers": [],
 }
 
 
@@ -478,6 +480,8 @@ class _Generator(GenerateJsonSchema):
         key = f"{getattr(fn, '__module__', '')}.{getattr(fn, '__qualname__', '')}"
         if key not in LENIENT:
             _Generator.unregistered.add(key)
+            return inner
+        if not LENIENT[key]:
             return inner
         return {"anyOf": [*LENIENT[key], inner]}
 

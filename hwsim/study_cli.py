@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 from typing import TYPE_CHECKING, Any
 
 from hwsim.errors import HwsimError
@@ -159,7 +160,7 @@ def cmd_budget(args: argparse.Namespace) -> int:
         budgets["energy_j"] = args.energy_mj * 1e-3
     if not budgets:
         raise HwsimError("give --latency-ms and/or --energy-mj")
-    if any(v <= 0 for v in budgets.values()):
+    if any(not math.isfinite(v) or v <= 0 for v in budgets.values()):
         raise HwsimError("budgets must be positive")
     from hwsim.cli import _one, _sets_per_arch
 

@@ -7,23 +7,43 @@ from __future__ import annotations
 
 import collections.abc
 import difflib
+import math
 import re
 import typing
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import UnionType
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ValidationError, ValidationInfo
+from pydantic_core import PydanticCustomError
 
 from hwsim.errors import SpecError
 
 PathKey = tuple[str | int, ...]
 #: libyaml's safe loader when PyYAML was built with it (the same document, several times
 #: faster), else the pure-Python one.
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BASE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_BASE_LOADER):  # type: ignore[valid-type,misc]
+    """The safe loader without YAML 1.1's hexadecimal, octal and binary integers: it reads
+    ``0x4`` as 4 (a block size "0x4" meant 0 rows by 4 columns) and ``010`` as 8; those stay
+    text, which the field then parses or refuses. Base-60 integers (``2:4`` is 124) are kept:
+    loaders that expect a pattern there recognise them and say to quote it."""
+
+    yaml_implicit_resolvers: ClassVar[dict[Any, Any]] = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:int"]
+        for first, resolvers in _BASE_LOADER.yaml_implicit_resolvers.items()
+    }
+
+
+_DECIMAL_OR_BASE60 = r"^(?:[-+]?(?:0|[1-9][0-9_]*)|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$"
+_Loader.add_implicit_resolver("tag:yaml.org,2002:int", re.compile(_DECIMAL_OR_BASE60),
+                              list("-+0123456789"))
+_LOADER = _Loader
 
 
 @dataclass
@@ -235,7 +255,15 @@ def combine(problems: Sequence[SpecError]) -> SpecError:
     unique: dict[str, SpecError] = {}
     for p in problems:
         for q in (p.problems if isinstance(p, CombinedSpecError) else (p,)):
-            unique.setdefault(str(q), q)
+            # One value written once (``kernel: 0``, a pair of two zeros) is one problem:
+            # the same message at one line for items of one field is reported at the field.
+            parent = re.sub(r"\[\d+\]$", "", q.field or "")
+            key = f"{q.file}:{q.line}:{parent}:{q.message}"
+            if key in unique and parent != (q.field or ""):
+                first = unique[key]
+                unique[key] = SpecError(first.message, first.file, first.line, parent or None)
+            else:
+                unique.setdefault(key if parent != (q.field or "") else str(q), q)
     ordered = sorted(unique.values(), key=lambda p: (p.line is None, p.line or 0))
     if not ordered:
         raise ValueError("no problems to combine")
@@ -345,7 +373,18 @@ def _type_at(model: Any, loc: Sequence[str | int]) -> Any:
 # --- pydantic errors to located problems ---------------------------------------------------
 
 
-def _locate(loc: Sequence[str | int], lines: LineMap, prefix: PathKey
+def _is_tag(model: Any, loc: Sequence[str | int], part: str | int) -> bool:
+    """Whether ``part`` (at the end of ``loc``) is a discriminated union's tag that pydantic
+    put into the location of a whole member's error (a model validator's)."""
+    if model is None or not isinstance(part, str):
+        return False
+    tp = _type_at(model, loc)
+    members = [o for o in type_options(tp) if is_model(o)] if tp is not None else []
+    return len(members) > 1 and any(part == m.__name__ or part in _tag_values(m)
+                                     for m in members)
+
+
+def _locate(loc: Sequence[str | int], lines: LineMap, prefix: PathKey, model: Any = None
             ) -> tuple[int | None, str]:
     """(line, dotted field) of a pydantic location. Keys present in the YAML (and list
     indices) locate the line; a final key absent from the YAML is the missing field itself;
@@ -353,11 +392,13 @@ def _locate(loc: Sequence[str | int], lines: LineMap, prefix: PathKey
     node_path: list[str | int] = list(prefix)
     field_path: list[str | int] = list(prefix)
     for i, part in enumerate(loc):
+        if part == "[key]":  # pydantic's marker of a mapping's key (the key is the field)
+            continue
         candidate = (*node_path, part)
         if candidate in lines.lines or isinstance(part, int):
             node_path.append(part)
             field_path.append(part)
-        elif i == len(loc) - 1:
+        elif i == len(loc) - 1 and not _is_tag(model, loc[:i], part):
             field_path.append(part)
     return lines.line_of(node_path), _dotted(field_path)
 
@@ -413,15 +454,17 @@ def validation_problems(exc: ValidationError, lines: LineMap, prefix: PathKey = 
             msg = f"unknown field{hint}" if hint else _UNKNOWN
         elif kind == "extra_forbidden":
             msg = _UNKNOWN
-        problems.append(_problem(loc, msg, lines, prefix))
+        elif kind == "number":  # refuse_bad_numbers: an item inside the field
+            loc += [int(k) if isinstance(k, int) else str(k) for k in ctx.get("item", ())]
+        problems.append(_problem(loc, msg, lines, prefix, model))
     kept = [p for e, p in zip(errors, problems)
             if not (e.get("type") == "missing" and tuple(e["loc"]) in absorbed)]
     return kept
 
 
-def _problem(loc: Sequence[str | int], msg: str, lines: LineMap, prefix: PathKey
-             ) -> SpecError:
-    line, field_name = _locate(loc, lines, prefix)
+def _problem(loc: Sequence[str | int], msg: str, lines: LineMap, prefix: PathKey,
+             model: Any = None) -> SpecError:
+    line, field_name = _locate(loc, lines, prefix, model)
     return SpecError(msg, lines.file, line, field_name or None)
 
 
@@ -431,3 +474,74 @@ def validation_error(exc: ValidationError, lines: LineMap, prefix: PathKey = (),
     (``file:line: field '...': message``, one line each, in file order; see
     :func:`validation_problems`). A single problem gives exactly one line."""
     return combine(validation_problems(exc, lines, prefix, model))
+
+
+# --- numbers every spec refuses ------------------------------------------------------------
+
+#: Largest magnitude of a number in any spec (exclusive): a 64-bit integer's limit. Counts
+#: beyond it overflow NumPy's int64 arrays, and physical quantities beyond it (a clock of
+#: 1e308 MHz) overflow the model's products to infinity.
+MAX_MAGNITUDE = 2**63
+
+
+def _is_number_type(tp: Any) -> bool:
+    return tp in (int, float)
+
+
+def number_problem(value: Any, tp: Any) -> tuple[PathKey, str] | None:
+    """(path inside the value, why) for a number that a field of type ``tp`` must refuse
+    although pydantic's lax mode would take it: a boolean (``true`` read as 1), NaN or an
+    infinity, a magnitude of 2^63 or more; None when there is none. Containers (lists, tuples,
+    mappings of numbers) are searched; nested models check their own fields."""
+    options = type_options(tp)
+    if any(is_model(o) for o in options):
+        return None
+    numeric = any(_is_number_type(o) for o in options)
+    if isinstance(value, bool):
+        if numeric and bool not in options:
+            return (), "Input should be a number, not a boolean"
+        return None
+    if isinstance(value, str) and numeric and bool not in options:
+        # YAML 1.1 reads ``1e308`` (no dot) and ``nan`` as text, which pydantic then converts
+        try:
+            value = float(value.strip().replace("_", ""))
+        except ValueError:
+            return None  # not a number: the field's own type check says so
+    if isinstance(value, (int, float)):
+        if not numeric:
+            return None
+        if isinstance(value, float) and not math.isfinite(value):
+            return (), "Input should be a finite number"
+        if abs(value) >= MAX_MAGNITUDE:
+            return (), "Input should be less than 2^63 in magnitude"
+        return None
+    items: list[tuple[Any, Any]] = []
+    if isinstance(value, (list, tuple)):
+        items = list(enumerate(value))
+    elif isinstance(value, dict):
+        items = list(value.items())
+    for key, item in items:
+        sub = schema_step(tp, key)
+        if sub is None:
+            continue
+        found = number_problem(item, sub)
+        if found is not None:
+            where, why = found
+            return (key if isinstance(key, int) else str(key), *where), why
+    return None
+
+
+def refuse_bad_numbers(cls: type[BaseModel], value: Any, info: ValidationInfo) -> Any:
+    """A ``field_validator("*", mode="before")`` body for spec models: each field's value
+    passes unless :func:`number_problem` finds something to refuse."""
+    name = info.field_name
+    f = cls.model_fields.get(name) if name is not None else None
+    if f is None:
+        return value
+    found = number_problem(value, f.annotation)
+    if found is not None:
+        where, why = found
+        # the item's path inside the field goes in the context: validation_problems puts it
+        # into the location
+        raise PydanticCustomError("number", why, {"item": list(where)})
+    return value

@@ -56,6 +56,10 @@ def _validated(data: Any, lines: LineMap) -> ArchSpec:
     # model) and the rest's.
     problems: list[SpecError] = []
     compute = COMPUTE_MODELS.get(kind) if isinstance(kind, str) else None
+    if compute is not None and "compute" in data and not isinstance(data["compute"], dict):
+        problems.append(lines.error(f"expected a mapping of the {kind} compute section's "
+                                    f"fields, got {type(data['compute']).__name__}",
+                                    ("compute",)))
     if compute is not None and isinstance(data.get("compute"), dict):
         try:
             compute.model_validate(data["compute"])

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, NonNegativeFloat, PositiveInt, field_validator, model_validator
 
 from hwsim.arch.compute import (
     COMPUTE_MODELS,
@@ -98,8 +98,8 @@ class LinkSpec(_Strict):
 class EnergyOverrides(_Strict):
     """Per-operation energies that replace the Horowitz-derived defaults (pJ, at this node)."""
 
-    mac_pj: dict[Precision, float] = Field(default_factory=dict)
-    alu_op_pj: dict[Precision, float] = Field(default_factory=dict)
+    mac_pj: dict[Precision, NonNegativeFloat] = Field(default_factory=dict)
+    alu_op_pj: dict[Precision, NonNegativeFloat] = Field(default_factory=dict)
     source: str = ""
 
 
@@ -107,7 +107,7 @@ class OperandFormat(_Strict):
     """How an operand is stored in DRAM and buffers (compression: traffic down, metadata up)."""
 
     format: Format = "dense"
-    block: tuple[int, int] = Field((4, 4), description="bcsr block (rows, cols)")
+    block: tuple[PositiveInt, PositiveInt] = Field((4, 4), description="bcsr block (rows, cols)")
     run_bits: int = Field(4, gt=0, le=16, description="rle run-length field width")
 
 
@@ -126,10 +126,17 @@ class SparsitySupport(_Strict):
     inputs: OperandFormat = OperandFormat()
     gating: bool = False
     skip: Literal["none", "unstructured", "nm", "block"] = "none"
-    nm: tuple[int, int] = (2, 4)
-    block: tuple[int, int] | None = None
+    nm: tuple[PositiveInt, PositiveInt] = (2, 4)
+    block: tuple[PositiveInt, PositiveInt] | None = None
     skip_inputs: bool = Field(False, description="zero activations skipped (Cnvlutin-style)")
     source: str = ""
+
+    @field_validator("nm")
+    @classmethod
+    def _n_le_m(cls, nm: tuple[int, int]) -> tuple[int, int]:
+        if nm[0] > nm[1]:
+            raise ValueError(f"n={nm[0]} must not exceed m={nm[1]} (n nonzeros of every m)")
+        return nm
 
 
 class ArchSpec(_Strict):
@@ -165,18 +172,20 @@ class ArchSpec(_Strict):
             object.__setattr__(self, "compute", model.model_validate(self.compute))
         return self
 
-    @model_validator(mode="after")
-    def _operands_placed(self) -> ArchSpec:
-        names = [b.name for b in self.buffers]
+    @field_validator("buffers")
+    @classmethod
+    def _operands_placed(cls, buffers: list[BufferSpec]) -> list[BufferSpec]:
+        # a field validator, so that a problem is located at 'buffers'
+        names = [b.name for b in buffers]
         if len(set(names)) != len(names):
             raise ValueError(f"buffer names must be unique, got {names}")
         for op in OPERANDS:
-            holders = [b.name for b in self.buffers if op in b.holds and not b.per_pe]
+            holders = [b.name for b in buffers if op in b.holds and not b.per_pe]
             if len(holders) != 1:
                 raise ValueError(
                     f"exactly one global (not per_pe) buffer must hold {op}; found {holders}"
                 )
-        return self
+        return buffers
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None,
                    deep: bool = False) -> ArchSpec:

@@ -66,8 +66,8 @@ def evaluate(
     if objective not in OBJECTIVES:
         raise HwsimError(f"unknown objective '{objective}', expected one of {OBJECTIVES}")
     if batch is not None:
-        if batch <= 0:
-            raise HwsimError(f"batch must be positive, got {batch}")
+        if isinstance(batch, bool) or not 0 < batch < 2**63:
+            raise HwsimError(f"batch must be a whole number from 1 to 2^63 - 1, got {batch}")
         workload = workload.with_batch(batch)
     _check_level(workload, sparsity, level)
     if attention not in ("arch", "fused", "unfused"):

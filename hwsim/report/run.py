@@ -220,8 +220,10 @@ def build_report(workload: Workload, arch: ArchSpec, objective: str,
         "dram_bytes": sum(r.dram_bytes for r in rows),
         "compute_cycles": sum(r.compute_cycles for r in rows),
         "metadata_bytes": sum(r.metadata_bytes for r in rows),
-        "utilization": (eff / (compute * n_pe)) if compute else 0.0,
-        "peak_fraction": (eff / (cycles * n_pe)) if cycles else 0.0,
+        # useful MACs never exceed the PE-cycles; SCALE-Sim's count (folds x cycles - 1, a
+        # single-MAC layer taking 0 cycles) would put a tiny array's ratio above 1
+        "utilization": min(1.0, eff / (compute * n_pe)) if compute else 0.0,
+        "peak_fraction": min(1.0, eff / (cycles * n_pe)) if cycles else 0.0,
         "density": dens_num / params if params else 1.0,
         "imbalance": max((r.imbalance for r in rows), default=1.0),
         "bound": max(by_time, key=lambda k: by_time[k]) if by_time else "compute",

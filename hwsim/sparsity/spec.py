@@ -67,6 +67,8 @@ def parse_sparsity(text: str) -> Pattern:
             if "=" not in item:
                 raise HwsimError(f"--sparsity '{text}': expected key=value, got '{item}'")
             k, v = (s.strip() for s in item.split("=", 1))
+            if k in data:  # the last would win silently
+                raise HwsimError(f"--sparsity '{text}': '{k}' given twice")
             data[k] = _value(v)
     try:
         return PATTERN_ADAPTER.validate_python(data)

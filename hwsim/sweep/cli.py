@@ -20,6 +20,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from hwsim.sweep.run import run_sweep
     from hwsim.sweep.spec import load_sweep
 
+    if args.chunk_size is not None and not 0 < args.chunk_size < 2**63:
+        raise HwsimError(f"--chunk-size {args.chunk_size}: expected a whole number from 1 "
+                         "to 2^63 - 1")
     sweep = load_sweep(args.spec)
     summary = run_sweep(
         sweep, args.output, jobs=args.jobs, executor=args.executor, scheduler=args.scheduler,

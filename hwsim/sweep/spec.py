@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from hwsim.bundled import resolve
 from hwsim.choices import OBJECTIVES
@@ -24,7 +24,14 @@ from hwsim.sparsity.spec import Nested, parse_sparsity
 from hwsim.sweep.design import DESIGN_NAMES
 from hwsim.sweep.expr import ExprError, names_in, parse_expr
 from hwsim.sweep.paths import path_problem
-from hwsim.yamlio import LineMap, combine, did_you_mean, load_yaml, validate
+from hwsim.yamlio import (
+    LineMap,
+    combine,
+    did_you_mean,
+    load_yaml,
+    refuse_bad_numbers,
+    validate,
+)
 
 #: Most points a sweep may have before constraints (parameter assignments x base accelerators
 #: x workloads x sparsity cases): every point's id is planned in memory (~9 bytes) and hashed
@@ -36,6 +43,9 @@ MAX_VALUES = 2_000_000
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # Booleans, NaN, infinities and magnitudes of 2^63 or more are no valid number anywhere.
+    _numbers = field_validator("*", mode="before")(classmethod(refuse_bad_numbers))
 
 
 class LinRange(_Strict):

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from hwsim.errors import HwsimError
 from hwsim.workload.layers import Eltwise, EmbeddingBag, Layer, Linear, Matmul
 
 INPUT = "input"  # reserved name of the network's input in ``inputs:`` lists
@@ -88,7 +89,7 @@ def resolved_inputs(layers: list[Layer] | tuple[Layer, ...]) -> list[list[str]]:
     return out
 
 
-class GraphError(ValueError):
+class GraphError(HwsimError, ValueError):
     """Inconsistent graph; ``index`` is the offending layer's position, ``field`` its field."""
 
     def __init__(self, message: str, index: int, field: str = "inputs") -> None:

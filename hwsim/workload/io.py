@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import typing
 import zipfile
 import zlib
 from collections.abc import Sequence
@@ -11,20 +12,31 @@ from typing import Any
 
 import numpy as np
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
 from hwsim.bundled import resolve
 from hwsim.errors import SpecError
 from hwsim.precision import Precision
+from hwsim.sparsity.spec import Pattern
 from hwsim.workload.graph import GraphError, Workload, build_workload
 from hwsim.workload.layers import Conv2d, Layer, Linear
-from hwsim.yamlio import LineMap, combine, load_yaml, validation_problems
+from hwsim.yamlio import (
+    LineMap,
+    combine,
+    load_yaml,
+    number_problem,
+    refuse_bad_numbers,
+    validation_problems,
+)
 
 _LAYER: TypeAdapter[Layer] = TypeAdapter(Layer)
 
 
 class _WorkloadHeader(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    # Booleans, NaN, infinities and magnitudes of 2^63 or more are no valid number anywhere.
+    _numbers = field_validator("*", mode="before")(classmethod(refuse_bad_numbers))
 
     name: str
     description: str = ""
@@ -150,6 +162,39 @@ def _mask_members(zf: zipfile.ZipFile, path: Path, lines: LineMap,
     return members
 
 
+def _tagged_models(union: Any, tag: str) -> dict[str, type[BaseModel]]:
+    """Members of a discriminated union of models by the value of their ``tag`` field."""
+    members = typing.get_args(typing.get_args(union)[0])
+    return {m.model_fields[tag].default: m for m in members}
+
+
+_LAYER_MODELS = _tagged_models(Layer, "op")
+_PATTERN_MODELS = _tagged_models(Pattern, "pattern")
+
+
+def _number_problems(item: Any, lines: LineMap, at: tuple[str | int, ...]) -> list[SpecError]:
+    """Numbers a layer mapping (and its sparsity pattern) gives that pydantic's lax mode would
+    take but no field accepts: ``true`` read as 1 (a discriminated union's members take no
+    before-validator, so the loader checks them), NaN, infinities, magnitudes of 2^63."""
+    out: list[SpecError] = []
+    if not isinstance(item, dict):
+        return out
+    for models, tag, where in ((_LAYER_MODELS, "op", at),
+                               (_PATTERN_MODELS, "pattern", (*at, "sparsity"))):
+        data = item if tag == "op" else item.get("sparsity")
+        model = models.get(str(data.get(tag))) if isinstance(data, dict) else None
+        if model is None or not isinstance(data, dict):
+            continue
+        by_name = {(f.alias or name): f for name, f in model.model_fields.items()}
+        for key, value in data.items():
+            f = by_name.get(key)
+            found = number_problem(value, f.annotation) if f is not None else None
+            if found is not None:
+                inner, why = found
+                out.append(lines.error(why, (*where, key, *inner)))
+    return out
+
+
 def workload_from_data(data: Any, lines: LineMap) -> Workload:
     """Validate parsed YAML as a Workload, locating any error in the source."""
     if not isinstance(data, dict):
@@ -164,12 +209,16 @@ def workload_from_data(data: Any, lines: LineMap) -> Workload:
                                         keep=lambda e: bool(e["loc"]) and e["loc"][0] != "layers")
         raw = data.get("layers")
         raw_layers = list(raw) if isinstance(raw, list) else []
-        if not isinstance(raw, list):
+        if not isinstance(raw, list) or not raw:
             problems += validation_problems(exc, lines, (), _WorkloadHeader,
                                             keep=lambda e: bool(e["loc"])
                                             and e["loc"][0] == "layers")
     layers = []
     for i, item in enumerate(raw_layers):
+        numbers = _number_problems(item, lines, ("layers", i))
+        if numbers:  # pydantic would repeat them (or take a boolean as a number)
+            problems += numbers
+            continue
         try:
             layers.append(_LAYER.validate_python(item))
         except ValidationError as exc:

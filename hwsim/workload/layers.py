@@ -10,12 +10,25 @@ import math
 from abc import abstractmethod
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    NonNegativeInt,
+    PositiveInt,
+    field_validator,
+    model_validator,
+)
 
 from hwsim.precision import Precision
 from hwsim.sparsity.spec import Pattern
+from hwsim.yamlio import refuse_bad_numbers
 
 Pair = tuple[int, int]
+#: Pairs whose items must be positive (kernels, strides, dilations, feature maps) or not
+#: negative (padding): a pool of stride 0 would divide by zero.
+PosPair = tuple[PositiveInt, PositiveInt]
+NonNegPair = tuple[NonNegativeInt, NonNegativeInt]
 PoolKind = Literal["max", "avg"]
 EltwiseKind = Literal[
     "add", "mul", "relu", "sigmoid", "gelu", "silu", "softmax", "layernorm", "rmsnorm", "rope",
@@ -33,6 +46,11 @@ def _pair(v: object) -> object:
 
 class _LayerBase(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # NaN, infinities and magnitudes of 2^63 or more are no valid number anywhere (after
+    # conversion: a discriminated union's tag field takes no before-validator; booleans are
+    # refused where YAML is loaded, by hwsim.workload.io).
+    _numbers = field_validator("*", mode="after")(classmethod(refuse_bad_numbers))
 
     name: str = Field(min_length=1)
     inputs: list[str] | None = Field(
@@ -97,12 +115,12 @@ class Conv2d(_LayerBase):
     _mac_op: ClassVar[bool] = True
     in_channels: int = Field(gt=0)
     out_channels: int = Field(gt=0)
-    kernel: Pair
-    stride: Pair = (1, 1)
-    padding: Pair = (0, 0)
-    dilation: Pair = (1, 1)
+    kernel: PosPair
+    stride: PosPair = (1, 1)
+    padding: NonNegPair = (0, 0)
+    dilation: PosPair = (1, 1)
     groups: int = Field(1, gt=0)
-    input_hw: Pair
+    input_hw: PosPair
     bias: bool = False
 
     _pairs = field_validator("kernel", "stride", "padding", "dilation", "input_hw", mode="before")(
@@ -284,10 +302,10 @@ class Pool(_LayerBase):
     op: Literal["pool"] = "pool"
     kind: PoolKind = "max"
     channels: int = Field(gt=0)
-    input_hw: Pair
-    kernel: Pair | None = None
-    stride: Pair | None = None
-    padding: Pair = (0, 0)
+    input_hw: PosPair
+    kernel: PosPair | None = None
+    stride: PosPair | None = None
+    padding: NonNegPair = (0, 0)
     global_: bool = Field(False, alias="global")
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)

@@ -10,15 +10,19 @@ from __future__ import annotations
 
 from abc import abstractmethod
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from hwsim.precision import Precision
+from hwsim.yamlio import refuse_bad_numbers
 
 
 class Strict(BaseModel):
     """Base of every spec model: unknown fields are errors, instances are immutable."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # Booleans, NaN, infinities and magnitudes of 2^63 or more are no valid number anywhere.
+    _numbers = field_validator("*", mode="before")(classmethod(refuse_bad_numbers))
 
 
 class ComputeSpec(Strict):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, PositiveInt, model_validator
 
 from hwsim.arch.compute.base import ComputeSpec
 from hwsim.arch.fpga_devices import DEVICES
@@ -17,7 +17,7 @@ Dim = Literal["G", "N", "K", "C", "P", "Q", "R", "S"]
 class FpgaCompute(ComputeSpec):
     """Loop-unrolled PE array (e.g. Zhang FPGA'15: Tm x Tn multipliers feeding adder trees)."""
 
-    unroll: dict[Dim, int] = Field(min_length=1, description="dimension -> parallel factor")
+    unroll: dict[Dim, PositiveInt] = Field(min_length=1, description="dimension -> parallel factor")
     device: str | None = Field(
         None, description="FPGA device the design is placed on (hwsim.arch.fpga_devices): its "
         "DSP and RAM blocks are counted, and a design that does not fit is refused")

@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from hwsim.yamlio import refuse_bad_numbers
 
 Fraction = Annotated[float, Field(ge=0.0, lt=1.0)]
 
@@ -51,6 +53,11 @@ class PatternSpec(BaseModel, ABC):
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # NaN, infinities and magnitudes of 2^63 or more are no valid number anywhere (after
+    # conversion: a discriminated union's tag field takes no before-validator; booleans are
+    # refused where YAML is loaded, by hwsim.workload.io).
+    _numbers = field_validator("*", mode="after")(classmethod(refuse_bad_numbers))
 
     act: Fraction = Field(0.0, description="zero fraction of the input activations")
     seed: int = Field(0, description="seed of generated masks (deterministic results)")
