@@ -7,6 +7,8 @@ they set in the accelerator YAML (``capacity_kib``: KiB, ``bandwidth_gbps``: GB/
 
 from __future__ import annotations
 
+import functools
+import json
 import math
 import re
 from dataclasses import dataclass
@@ -25,6 +27,7 @@ from hwsim.sweep.design import DESIGN_NAMES
 from hwsim.sweep.expr import ExprError, names_in, parse_expr
 from hwsim.sweep.paths import path_problem
 from hwsim.yamlio import (
+    CombinedSpecError,
     LineMap,
     combine,
     did_you_mean,
@@ -323,6 +326,9 @@ def sweep_from_data(data: Any, lines: LineMap, base: Path) -> Sweep:
             values = tuple(axis.expand())
             lacking = [(b.name, problem) for b in bases
                        if (problem := _path_problem(b, path, values[0], swept_kinds))]
+            if not lacking:  # the path exists: is each value one the field accepts?
+                lacking = [(b.name, problem) for b in bases
+                           if (problem := _value_problem(b, path, values))]
             if lacking:
                 name0, problem = lacking[0]
                 if len(bases) > 1:
@@ -459,6 +465,44 @@ def _path_problem(b: BaseArch, path: str, value: Any, kinds: list[str]) -> str |
         except HwsimError as exc:
             problem = str(exc)
     return problem
+
+
+#: Values of one swept field checked against the field at load: each of a short list, else the
+#: smallest and largest (a field's own range check is an interval).
+VALUES_CHECKED = 64
+
+
+@functools.lru_cache(maxsize=16)
+def _base_lines(path: Path) -> LineMap:
+    """The base arch file's line map (fields are named by the paths it holds)."""
+    try:
+        return load_yaml(path)[1]
+    except SpecError:
+        return LineMap(str(path))
+
+
+def _value_problem(b: BaseArch, path: str, values: tuple[Any, ...]) -> str | None:
+    """Why some swept value is one the field itself refuses on base ``b`` (a negative size, a
+    NaN, a string where a number goes), or None; problems that depend on the other fields'
+    values are left to each point, which records them as 'invalid' rows."""
+    from hwsim.arch.load import arch_from_data
+
+    picks = list(dict.fromkeys(json.dumps(v, sort_keys=True) for v in values))
+    if len(picks) > VALUES_CHECKED:
+        numeric = [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
+        picks = [json.dumps(v) for v in (min(numeric), max(numeric))] if numeric else picks[:2]
+    here = path.split(".")
+    for text in picks:
+        value = json.loads(text)
+        try:
+            arch_from_data(set_path(b.data, path, value), _base_lines(b.path))
+        except HwsimError as exc:
+            problems = exc.problems if isinstance(exc, CombinedSpecError) else (exc,)
+            for p in problems:
+                field = getattr(p, "field", None) or ""
+                if re.sub(r"\[(\d+)\]", r".\1", field).split(".")[:len(here)] == here:
+                    return f"swept value {text}: {getattr(p, 'message', str(p))}"
+    return None
 
 
 def _swept_kinds(model: SweepModel) -> list[str]:

@@ -180,10 +180,7 @@ def _cases() -> list[Case]:
     return cases
 
 
-CASES = [pytest.param(c, marks=pytest.mark.xfail(
-    reason="a swept value the arch refuses is recorded as a failed point when the sweep runs "
-    "(hwsim/sweep/run.py), not refused with the spec's line at load", strict=True))
-    if c.id == "sweep-spec:bad-value" else c for c in _cases()]
+CASES = _cases()
 
 
 @pytest.mark.parametrize("case", CASES, ids=str)

@@ -239,3 +239,23 @@ def test_shorthand_parameters_are_named_as_written(tmp_path: Path) -> None:
     with pytest.raises(SpecError) as err2:
         load_sweep(write(tmp_path, text))
     assert (err2.value.line, err2.value.field) == (5, "parameters.compute.row")
+
+
+@pytest.mark.parametrize(("param", "value", "needle"), [
+    ("buffers.0.capacity_kib", "{values: [64, -8]}", "swept value -8: Input should be greater"),
+    ("dram.bandwidth_gbps", "{values: [8, .nan]}", "swept value NaN"),
+    ("compute.dataflow", "{values: [ws, diagonal]}", "swept value \"diagonal\""),
+    ("clock_mhz", "{range: {start: -100, stop: 500, step: 100}}", "swept value -100"),
+])
+def test_a_swept_value_the_field_refuses_is_a_located_load_error(
+        tmp_path: Path, capsys: Any, param: str, value: str, needle: str) -> None:
+    """A value the field itself refuses (whatever the other fields) is the spec's mistake: one
+    located line at load, nothing evaluated; values that fail only in combination are left to
+    each point ('invalid' rows)."""
+    spec = write(tmp_path, f"name: v\narch: {GEMMINI}\nworkloads: [lenet5]\nparameters:\n"
+                           f"  {param}: {value}\n")
+    code = main(["sweep", str(spec), "-o", str(tmp_path / "r.parquet")])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and len(err.splitlines()) == 1, err
+    assert f"{spec}:5:" in err and needle in err, err
+    assert not (tmp_path / "r.parquet").exists()

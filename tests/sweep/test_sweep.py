@@ -164,24 +164,30 @@ def test_results_equal_direct_evaluate(tmp_path: Path) -> None:
 
 
 def test_infeasible_and_invalid_points_are_recorded(tmp_path: Path) -> None:
+    """A design no tile fits is an 'infeasible' row; a swept value the field itself refuses
+    (rows 0) is the spec's mistake, a located error at load. Values invalid only in combination
+    become 'invalid' rows (an FPGA design that overflows its device:
+    tests/sweep/test_area_sweep.py)."""
     text = f"""\
 arch: {GEMMINI}
 workloads: [lenet5]
 parameters:
   buffers.0.capacity_kib: [0.01, 256]
-  compute.rows: [0, 16]
+  compute.rows: [8, 16]
 """
     s = load_sweep(write(tmp_path, text))
     summary = run_sweep(s, tmp_path / "r.parquet")
     df = load_results(tmp_path / "r.parquet").set_index(
         ["param.buffers.0.capacity_kib", "param.compute.rows"])
-    assert summary.failed == 3
-    assert df.loc[(256.0, 16), "status"] == "ok"
+    assert summary.failed == 2
+    assert df.loc[(256.0, 16), "status"] == df.loc[(256.0, 8), "status"] == "ok"
     assert df.loc[(0.01, 16), "status"] == "infeasible"
     assert "no tile" in df.loc[(0.01, 16), "error"]
-    assert df.loc[(256.0, 0), "status"] == "invalid"
-    assert "compute.rows" in df.loc[(256.0, 0), "error"]
-    assert math.isnan(df.loc[(256.0, 0), "latency_s"])
+    assert math.isnan(df.loc[(0.01, 16), "latency_s"])
+    bad = write(tmp_path, text.replace("[8, 16]", "[0, 16]"), "bad.yaml")
+    with pytest.raises(SpecError, match=r"bad.yaml:5: field 'parameters.compute.rows': "
+                                        r"swept value 0"):
+        load_sweep(bad)
 
 
 def test_layers_output(tmp_path: Path) -> None:
