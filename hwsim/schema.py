@@ -463,6 +463,8 @@ LENIENT: dict[str, list[JsonSchemaValue]] = {
         {"type": "integer"}, {"type": "string", "pattern": r"^\s*\d+\s*[xX]\s*\d+\s*$"}],
     # refuses booleans, NaN, infinities and magnitudes of 2^63 or more; accepts nothing more
     "hwsim.yamlio.refuse_bad_numbers": [],
+    # refuses what is not a positive integer or a list of them; accepts nothing more
+    "hwsim.workload.layers.EmbeddingBag._rows": [],
 }
 
 

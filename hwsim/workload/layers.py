@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from abc import abstractmethod
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     BaseModel,
@@ -259,6 +259,18 @@ class EmbeddingBag(_LayerBase):
     lookups: int = Field(1, gt=0, description="rows gathered and summed per table per sample")
     pooled: bool = Field(True, description="sum the rows of a table (DLRM); false: each lookup "
                          "is its own output row (token embeddings)")
+
+    @field_validator("rows", mode="before")
+    @classmethod
+    def _rows(cls, v: Any) -> Any:
+        """One positive integer or a list of them, checked before the union is tried (which
+        would report a bad value once per member, and a negative one only at the layer)."""
+        def whole(x: Any) -> bool:
+            return isinstance(x, int) and not isinstance(x, bool) and x > 0
+
+        if whole(v) or (isinstance(v, list) and v and all(whole(x) for x in v)):
+            return v
+        raise ValueError("rows must be a positive integer, or a list of them (one per table)")
 
     @model_validator(mode="after")
     def _check(self) -> EmbeddingBag:

@@ -151,12 +151,7 @@ def _cases() -> list[Case]:
     return cases
 
 
-#: Known: ``rows: int | list[int]`` is a union, so pydantic reports a bad value once per
-#: member (two lines), and a model validator checks the sign (located at the layer).
-_XFAIL = {"embedding_bag.rows=" + v for v in ("zero", "neg", "frac", "text", "map")}
-CASES = [pytest.param(c, marks=pytest.mark.xfail(
-    reason="EmbeddingBag.rows is a union: one line per member, or located at the layer",
-    strict=True)) if c.id in _XFAIL else c for c in _cases()]
+CASES = _cases()
 
 
 @pytest.mark.parametrize("case", CASES, ids=str)
