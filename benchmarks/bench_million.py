@@ -41,8 +41,9 @@ parameters:
 """
 
 
-def _tree_rss_kib(pid: int) -> int:
-    """Resident memory of ``pid`` and all its descendants, KiB."""
+def _tree_rss_kib(pid: int) -> tuple[int, int, int]:
+    """Resident memory, KiB: of ``pid`` and all its descendants together, of ``pid`` alone,
+    and of its largest descendant."""
     children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
     for d in Path("/proc").iterdir():
@@ -58,12 +59,14 @@ def _tree_rss_kib(pid: int) -> int:
         for line in status.splitlines():
             if line.startswith("VmRSS:"):
                 rss[int(d.name)] = int(line.split()[1])
-    total, todo = 0, [pid]
+    total, largest, todo = 0, 0, [pid]
     while todo:
         p = todo.pop()
         total += rss.get(p, 0)
+        if p != pid:
+            largest = max(largest, rss.get(p, 0))
         todo.extend(children.get(p, []))
-    return total
+    return total, rss.get(pid, 0), largest
 
 
 def main() -> int:
@@ -78,7 +81,7 @@ def main() -> int:
     spec.write_text(SPEC.format(arch=ROOT / "arch_configs" / "gemmini.yaml", nbuf=nbuf,
                                 nbw=nbw))
     out = tmp / "million.parquet"
-    peak = [0]
+    peak = [0, 0, 0]
     t0 = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "hwsim", "sweep", str(spec), "-o", str(out),
                              "--jobs", str(args.jobs)], stdout=subprocess.PIPE,
@@ -87,7 +90,7 @@ def main() -> int:
 
     def sample() -> None:
         while proc.poll() is None:
-            peak[0] = max(peak[0], _tree_rss_kib(proc.pid))
+            peak[:] = [max(a, b) for a, b in zip(peak, _tree_rss_kib(proc.pid), strict=True)]
             time.sleep(0.5)
 
     watcher = threading.Thread(target=sample, daemon=True)
@@ -95,12 +98,15 @@ def main() -> int:
     summary, _ = proc.communicate()
     wall = time.perf_counter() - t0
     watcher.join()
-    n = 4 * nbuf * 5 * nbw
+    last = summary.strip().splitlines()[-1] if summary.strip() else f"exit {proc.returncode}"
+    n = int(last.split(":", 1)[1].split()[0]) if " points " in last else 0
     print(f"# bench_million: {n:,} LeNet-5 points on Gemmini variants (totals), --jobs "
           f"{args.jobs}, {os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
-    print(summary.strip().splitlines()[-1] if summary.strip() else f"exit {proc.returncode}")
+    print(last)
     print(f"wall {wall:.0f} s ({n / wall:.0f} points/s); peak memory of the sweep and its "
-          f"workers together {peak[0] / 1024:.0f} MiB; results {out.stat().st_size / 1e6:.1f} MB")
+          f"workers together {peak[0] / 1024:.0f} MiB (the sweep process {peak[1] / 1024:.0f} "
+          f"MiB, its largest worker {peak[2] / 1024:.0f} MiB); results "
+          f"{out.stat().st_size / 1e6:.1f} MB")
     return proc.returncode
 
 

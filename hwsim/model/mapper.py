@@ -107,9 +107,10 @@ class TileTable:
 BufferKey = tuple[tuple[str, tuple[str, ...], float, bool], ...]
 
 
-#: Memory the tile tables of one process may hold (hwsim.model.memo): about 400 tables of
-#: ResNet-class layers (3,000 candidates, ~0.6 MB each).
-TABLE_CACHE_BYTES = 96 << 20
+#: Memory the tile tables of one process may hold (hwsim.model.memo): about 80 tables of
+#: ResNet-class layers (3,000 candidates, ~0.6 MB each), three arrays of ResNet-50; a sweep
+#: meets its points in order, so those sharing tables come together.
+TABLE_CACHE_BYTES = 48 << 20
 
 
 def _table_bytes(table: TileTable) -> int:
@@ -118,7 +119,7 @@ def _table_bytes(table: TileTable) -> int:
 
 
 #: Memory for the tables kept to serve smaller buffers (see ``tile_table``).
-SUPERSET_CACHE_BYTES = 64 << 20
+SUPERSET_CACHE_BYTES = 32 << 20
 #: Such a table is built for buffers this many times larger than the first request: on
 #: ResNet-50 layers it holds about 1.3x the candidates (and costs no more to build), and the
 #: buffers of a sweep up to 4x larger are then cut from it rather than built.
@@ -287,7 +288,7 @@ def table_traffic(table: TileTable) -> Traffic:
 #: Memory the candidates' counts of one process may hold: they depend on the table, the array's
 #: activity and the sparsity, not on bandwidths, clocks or energies, so a sweep over those
 #: reuses them (hwsim.model.memo).
-COUNTS_CACHE_BYTES = 96 << 20
+COUNTS_CACHE_BYTES = 48 << 20
 _COUNTS: ByteLRU[Counts] = ByteLRU(COUNTS_CACHE_BYTES)
 
 
