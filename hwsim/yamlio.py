@@ -91,6 +91,9 @@ def _walk(root: yaml.Node, file: str) -> dict[PathKey, int] | None:
         if isinstance(node, yaml.MappingNode):
             _check_duplicates(node, file)
             for key_node, value_node in reversed(node.value):
+                if not isinstance(key_node, yaml.ScalarNode):
+                    raise SpecError("a mapping key must be a plain name or number, not a "
+                                    "list or mapping", file, key_node.start_mark.line + 1)
                 child = (*path, key_node.value)
                 stack.append((value_node, child))
                 if id(key_node) in seen:
@@ -131,7 +134,7 @@ def _check_duplicates(node: yaml.MappingNode, file: str) -> None:
         seen[key] = line
 
 
-def _alias_lines(root: yaml.Node) -> dict[PathKey, int]:
+def _alias_lines(root: yaml.Node, file: str) -> dict[PathKey, int]:
     """The line of every path of a document whose aliases :func:`check_nodes` has bounded
     (an alias's paths take the lines of the node it names)."""
     lines: dict[PathKey, int] = {}
@@ -141,6 +144,9 @@ def _alias_lines(root: yaml.Node) -> dict[PathKey, int]:
         lines.setdefault(path, node.start_mark.line + 1)
         if isinstance(node, yaml.MappingNode):
             for key_node, value_node in reversed(node.value):
+                if not isinstance(key_node, yaml.ScalarNode):
+                    raise SpecError("a mapping key must be a plain name or number, not a "
+                                    "list or mapping", file, key_node.start_mark.line + 1)
                 child = (*path, key_node.value)
                 lines[child] = key_node.start_mark.line + 1
                 stack.append((value_node, child))
@@ -208,7 +214,7 @@ def parse_yaml(text: str, file: str = "<string>") -> tuple[Any, LineMap]:
                 walked = _walk(node, file)
                 if walked is None:  # aliases: bound their expansion, then map the lines
                     check_nodes(node, file)
-                    walked = _alias_lines(node)
+                    walked = _alias_lines(node, file)
                 lines = walked
             data = loader.construct_document(node) if node is not None else None
         finally:

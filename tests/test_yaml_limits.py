@@ -88,3 +88,13 @@ def test_load_yaml_refuses_duplicate_keys_in_a_file(tmp_path: Path) -> None:
     with pytest.raises(SpecError, match=r"duplicate key 'name' \(first at line 1\)") as ei:
         load_yaml(p)
     assert ei.value.line == 2 and ei.value.file == str(p)
+
+
+@pytest.mark.parametrize("text", ["a:\n  {x: 1}: 2\n", "a:\n  ? [1, 2]\n  : 3\n",
+                                  "b: &x {k: 1}\nc: *x\na:\n  ? [1, 2]\n  : 3\n"])
+def test_a_list_or_mapping_as_a_key_is_a_located_error(text: str) -> None:
+    """YAML allows a list or mapping as a key; no hwsim field is one, so it is refused at its
+    line (it ended in a TypeError traceback), with or without aliases in the document."""
+    with pytest.raises(SpecError, match="a mapping key must be a plain name") as exc:
+        parse_yaml(text, "k.yaml")
+    assert exc.value.line in (2, 4)

@@ -326,7 +326,9 @@ def sweep_from_data(data: Any, lines: LineMap, base: Path) -> Sweep:
             values = tuple(axis.expand())
             lacking = [(b.name, problem) for b in bases
                        if (problem := _path_problem(b, path, values[0], swept_kinds))]
-            if not lacking:  # the path exists: is each value one the field accepts?
+            # the path exists: is each value one the field accepts (on the base's own kind:
+            # a sweep that switches kinds leaves that to each point)?
+            if not lacking and not swept_kinds:
                 lacking = [(b.name, problem) for b in bases
                            if (problem := _value_problem(b, path, values))]
             if lacking:

@@ -259,3 +259,13 @@ def test_a_swept_value_the_field_refuses_is_a_located_load_error(
     assert code == 2 and len(err.splitlines()) == 1, err
     assert f"{spec}:5:" in err and needle in err, err
     assert not (tmp_path / "r.parquet").exists()
+
+
+def test_a_sweep_that_switches_kinds_is_not_refused_for_the_bases_kind(tmp_path: Path) -> None:
+    """Swept values are checked against the base's own kind only when no 'kind' is swept: a
+    zip of kinds with each kind's compute section loads, and each point is judged alone."""
+    spec = write(tmp_path, f"name: k\narch: {GEMMINI}\nworkloads: [lenet5]\nparameters:\n"
+                           "  - combine: zip\n    params:\n      kind: [systolic, fpga]\n"
+                           "      compute: [{rows: 8, cols: 8, dataflow: ws}, "
+                           "{unroll: {K: 8, C: 4}}]\n")
+    assert len(load_sweep(spec).params) == 2
