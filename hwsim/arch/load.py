@@ -45,6 +45,12 @@ def arch_from_data(data: Any, lines: LineMap) -> ArchSpec:
     return _resolved(_validated(data, lines), lines)
 
 
+def validated_spec(data: Any, lines: LineMap) -> ArchSpec:
+    """``data`` checked against the schema (every field's type and range, the spec's own
+    cross-field rules), without resolving it into hardware numbers; SpecError as at load."""
+    return _validated(data, lines)
+
+
 def _validated(data: Any, lines: LineMap) -> ArchSpec:
     if not isinstance(data, dict):
         raise lines.error("an accelerator spec must be a YAML mapping")

@@ -146,7 +146,10 @@ def tile_table(nest: LoopNest, granule: tuple[tuple[str, int], ...], buffers: Bu
         if held is not None:
             roomy = tuple(max(r, h) for r, h in zip(roomy, held[0], strict=True))
         wide = tuple((n, h, r, d) for (n, h, _, d), r in zip(buffers, roomy, strict=True))
-        held = (roomy, _build_table(nest, granule, wide, burst, size))
+        try:
+            held = (roomy, _build_table(nest, granule, wide, burst, size))
+        except InfeasibleHardwareError:  # not even with headroom: say why with the real sizes
+            return _build_table(nest, granule, buffers, burst, size)
         _SUPERSETS.put(layout, held, _table_bytes(held[1]))
     sub = _fitting(held[1], nest, buffers)
     # Nothing fits: the build for these buffers raises the error that says why.

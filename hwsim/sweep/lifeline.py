@@ -2,9 +2,10 @@
 
 A process pool's workers are children of the sweep; when the sweep is killed (SIGKILL, an
 out-of-memory kill) nothing tells them, and they would sleep on as orphans holding the parent's
-pipes open, so a script waiting on the sweep's output hangs. Each worker therefore asks the
-kernel to kill it when its parent dies (Linux ``prctl(PR_SET_PDEATHSIG)``) and, everywhere,
-keeps a daemon thread that exits the process once its parent is gone (it is re-parented).
+pipes open, so a script waiting on the sweep's output hangs. Each worker that is the sweep's
+child therefore asks the kernel to kill it when its parent dies (Linux
+``prctl(PR_SET_PDEATHSIG)``) and, everywhere, keeps a daemon thread that exits the process once
+the sweep is gone (it is re-parented, or, for a fork server's worker, the sweep's pid is).
 """
 
 from __future__ import annotations
@@ -33,16 +34,35 @@ def _set_parent_death_signal() -> None:
         pass
 
 
-def _watch(parent: int) -> None:
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` exists (a zombie still does, until it is reaped)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _watch(parent: int, direct: bool) -> None:
     while True:
-        if os.getppid() != parent:
+        # a direct child is re-parented the moment its parent dies; a worker started by a
+        # fork server (Python 3.14's default) watches the sweep's pid instead
+        if (os.getppid() != parent) if direct else not _alive(parent):
             os._exit(1)
         time.sleep(POLL_S)
 
 
 def bind_to_parent(parent: int) -> None:
-    """Pool initializer: end this worker when process ``parent`` (the sweep) ends."""
-    _set_parent_death_signal()
-    if os.getppid() != parent:  # the parent died before the signal was armed
+    """Pool initializer: end this worker when process ``parent`` (the sweep) ends, whether the
+    worker is its child (fork, spawn) or a fork server's (forkserver)."""
+    direct = os.getppid() == parent
+    if direct:
+        _set_parent_death_signal()
+        if os.getppid() != parent:  # the parent died before the signal was armed
+            os._exit(1)
+    elif not _alive(parent):
         os._exit(1)
-    threading.Thread(target=_watch, args=(parent,), daemon=True, name="hwsim-lifeline").start()
+    threading.Thread(target=_watch, args=(parent, direct), daemon=True,
+                     name="hwsim-lifeline").start()

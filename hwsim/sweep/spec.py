@@ -485,19 +485,21 @@ def _base_lines(path: Path) -> LineMap:
 
 def _value_problem(b: BaseArch, path: str, values: tuple[Any, ...]) -> str | None:
     """Why some swept value is one the field itself refuses on base ``b`` (a negative size, a
-    NaN, a string where a number goes), or None; problems that depend on the other fields'
-    values are left to each point, which records them as 'invalid' rows."""
-    from hwsim.arch.load import arch_from_data
+    NaN, a string where a number goes), or None. Only the schema's own checks count: what the
+    resolved hardware refuses (a device the design overflows, a GPU tile that no longer fits)
+    depends on the other fields and is left to each point, which records it as 'invalid'."""
+    from hwsim.arch.load import validated_spec
 
-    picks = list(dict.fromkeys(json.dumps(v, sort_keys=True) for v in values))
+    picks = list(dict.fromkeys(json.dumps(v, sort_keys=True, default=str) for v in values))
     if len(picks) > VALUES_CHECKED:
         numeric = [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
-        picks = [json.dumps(v) for v in (min(numeric), max(numeric))] if numeric else picks[:2]
+        picks = ([json.dumps(v) for v in (min(numeric), max(numeric))] if numeric
+                 else picks[:2])
     here = path.split(".")
     for text in picks:
         value = json.loads(text)
         try:
-            arch_from_data(set_path(b.data, path, value), _base_lines(b.path))
+            validated_spec(set_path(b.data, path, value), _base_lines(b.path))
         except HwsimError as exc:
             problems = exc.problems if isinstance(exc, CombinedSpecError) else (exc,)
             for p in problems:

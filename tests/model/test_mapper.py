@@ -180,3 +180,14 @@ def test_a_table_taken_from_larger_buffers_equals_one_built(big, shrink, double,
     for f in ("tiles", "useful", "moved", "spill", "tile_bytes"):
         assert np.array_equal(getattr(cut, f), getattr(built, f)), f
     assert cut.exposed == built.exposed
+
+
+def test_no_fitting_tile_names_the_real_buffer_sizes():
+    """The table is built with headroom (4x the buffers); when nothing fits even then, the
+    error still names the buffers as configured."""
+    from hwsim.model.mapper import clear_caches
+
+    clear_caches()
+    key = (("wi", ("weights", "inputs"), 10.0, True), ("o", ("outputs",), 64.0 * 1024, True))
+    with pytest.raises(InfeasibleHardwareError, match=r"wi=0.00976562 KiB, o=64 KiB"):
+        tile_table(CONV, (), key, 4, (1.0, 1.0, 1.0))

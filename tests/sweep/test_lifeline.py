@@ -94,3 +94,18 @@ def test_killed_sweep_leaves_no_workers_and_resumes_whole(tmp_path: Path) -> Non
     ids = pq.read_table(out, columns=["id"]).column("id").to_pylist()
     assert sorted(ids) == plan(load_sweep(spec)).tolist()  # none lost, none twice
     assert summary.resumed > 0
+
+
+def test_workers_of_every_start_method_run() -> None:
+    """A fork server's workers are not the sweep's children (Python 3.14's default start
+    method on Linux): they watch the sweep's pid instead and run normally."""
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    from hwsim.sweep.lifeline import bind_to_parent
+
+    for method in mp.get_all_start_methods():
+        with ProcessPoolExecutor(2, mp_context=mp.get_context(method),
+                                 initializer=bind_to_parent,
+                                 initargs=(os.getpid(),)) as pool:
+            assert list(pool.map(abs, [-1, -2, 3])) == [1, 2, 3], method

@@ -269,3 +269,13 @@ def test_a_sweep_that_switches_kinds_is_not_refused_for_the_bases_kind(tmp_path:
                            "      compute: [{rows: 8, cols: 8, dataflow: ws}, "
                            "{unroll: {K: 8, C: 4}}]\n")
     assert len(load_sweep(spec).params) == 2
+
+
+def test_a_value_refused_only_by_the_resolved_hardware_is_left_to_the_points(
+        tmp_path: Path) -> None:
+    """Only the schema's own checks refuse a swept value at load: a device that the base's
+    unrolling overflows (valid with another swept unrolling) becomes 'invalid' rows."""
+    spec = write(tmp_path, f"name: d\narch: {ARCH_DIR / 'zhang_fpga15.yaml'}\n"
+                           "workloads: [lenet5]\nparameters:\n"
+                           "  compute.device: [xc7vx485t, xczu9eg]\n")
+    assert len(load_sweep(spec).params) == 1
