@@ -91,10 +91,7 @@ def _walk(root: yaml.Node, file: str) -> dict[PathKey, int] | None:
         if isinstance(node, yaml.MappingNode):
             _check_duplicates(node, file)
             for key_node, value_node in reversed(node.value):
-                if not isinstance(key_node, yaml.ScalarNode):
-                    raise SpecError("a mapping key must be a plain name or number, not a "
-                                    "list or mapping", file, key_node.start_mark.line + 1)
-                child = (*path, key_node.value)
+                child = _child(path, key_node, file)
                 stack.append((value_node, child))
                 if id(key_node) in seen:
                     return None
@@ -134,6 +131,15 @@ def _check_duplicates(node: yaml.MappingNode, file: str) -> None:
         seen[key] = line
 
 
+def _child(path: PathKey, key_node: yaml.Node, file: str) -> PathKey:
+    """The path under a mapping key; a list or mapping as a key (which YAML allows and no
+    hwsim field is) is a located error."""
+    if not isinstance(key_node, yaml.ScalarNode):
+        raise SpecError("a mapping key must be a plain name or number, not a list or mapping",
+                        file, key_node.start_mark.line + 1)
+    return (*path, key_node.value)
+
+
 def _alias_lines(root: yaml.Node, file: str) -> dict[PathKey, int]:
     """The line of every path of a document whose aliases :func:`check_nodes` has bounded
     (an alias's paths take the lines of the node it names)."""
@@ -144,10 +150,7 @@ def _alias_lines(root: yaml.Node, file: str) -> dict[PathKey, int]:
         lines.setdefault(path, node.start_mark.line + 1)
         if isinstance(node, yaml.MappingNode):
             for key_node, value_node in reversed(node.value):
-                if not isinstance(key_node, yaml.ScalarNode):
-                    raise SpecError("a mapping key must be a plain name or number, not a "
-                                    "list or mapping", file, key_node.start_mark.line + 1)
-                child = (*path, key_node.value)
+                child = _child(path, key_node, file)
                 lines[child] = key_node.start_mark.line + 1
                 stack.append((value_node, child))
         elif isinstance(node, yaml.SequenceNode):

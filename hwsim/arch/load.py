@@ -42,16 +42,10 @@ class OverrideError(SpecError):
 
 def arch_from_data(data: Any, lines: LineMap) -> ArchSpec:
     """Validate parsed YAML data as an ArchSpec, locating any error in the source."""
-    return _resolved(_validated(data, lines), lines)
+    return _resolved(validated_spec(data, lines), lines)
 
 
 def validated_spec(data: Any, lines: LineMap) -> ArchSpec:
-    """``data`` checked against the schema (every field's type and range, the spec's own
-    cross-field rules), without resolving it into hardware numbers; SpecError as at load."""
-    return _validated(data, lines)
-
-
-def _validated(data: Any, lines: LineMap) -> ArchSpec:
     if not isinstance(data, dict):
         raise lines.error("an accelerator spec must be a YAML mapping")
     kind = data.get("kind")
@@ -129,7 +123,7 @@ def load_arch(spec: str | Path,
                                 path)
         _mark(lines, path, value)
     try:
-        arch = _validated(data, lines)
+        arch = validated_spec(data, lines)
     except SpecError as err:
         raise _blame(err, items) from None
     try:

@@ -274,15 +274,8 @@ class EmbeddingBag(_LayerBase):
 
     @model_validator(mode="after")
     def _check(self) -> EmbeddingBag:
-        if isinstance(self.rows, list):
-            if len(self.rows) != self.num_tables:
-                raise ValueError(
-                    f"rows lists {len(self.rows)} tables, num_tables is {self.num_tables}"
-                )
-            if min(self.rows) <= 0:
-                raise ValueError("every table needs at least one row")
-        elif self.rows <= 0:
-            raise ValueError("rows must be positive")
+        if isinstance(self.rows, list) and len(self.rows) != self.num_tables:
+            raise ValueError(f"rows lists {len(self.rows)} tables, num_tables is {self.num_tables}")
         return self
 
     @property
