@@ -81,6 +81,7 @@ class Hardware:
     holder: dict[str, int]
     rf_pj_per_byte: float | None  # per-PE register file read/write, None when there is none
     overlap: bool  # transfers hide behind compute (double-buffered buffers, or a GPU's warps)
+    overlap_exponent: float | None  # p of (compute^p + dram^p)^(1/p); None: max (ideal)
     # per-operation energies at this node, pJ
     mac_pj: dict[str, float]
     alu_pj: dict[str, float]
@@ -195,6 +196,7 @@ def resolve(arch: ArchSpec) -> Hardware:
         holder=holder,
         rf_pj_per_byte=8.0 * _read_pj_per_bit(rf[0], scale) if rf else None,
         overlap=comp.overlaps_transfers or all(lv.double_buffered for lv in levels),
+        overlap_exponent=comp.memory_overlap_exponent(),
         mac_pj={p: energy.mac_pj.get(p, MAC_PJ_45NM[p] * scale) for p in arch.precisions},
         alu_pj={p: energy.alu_op_pj.get(p, ALU_OP_PJ_45NM[p] * scale) for p in arch.precisions},
         topology=ic.topology,

@@ -7,7 +7,9 @@ candidate) or a float; the arithmetic is the same elementwise.
 
 Latency: when transfers overlap compute (every global buffer double-buffered, or a GPU's
 warps), the slowest of compute, DRAM and each buffer port sets the pace, and the transfers that
-cannot overlap (first tiles in, last tile out) are added. Otherwise DRAM time adds to the slower
+cannot overlap (first tiles in, last tile out) are added. Where the arch declares an overlap
+exponent p (a GPU generation's kernels, fitted at the roofline ridge), compute and DRAM
+combine as (compute^p + dram^p)^(1/p) instead of the larger of the two. Otherwise DRAM time adds to the slower
 of compute and the ports. A fixed start-up (a kernel launch) is added either way.
 A device-to-device collective (tensor parallelism) is a time term of its own.
 Energy: counts x per-access energies, plus static power x latency; the components add up to
@@ -106,9 +108,9 @@ def latency_s(hw: Hardware, c: Counts, terms: Mapping[str, Num] | None = None) -
     """Layer latency, seconds, from its time terms (see the module docstring)."""
     t = time_terms(hw, c) if terms is None else terms
     if c.overlap:
-        slowest: Num = t["compute"]
+        slowest = overlapped(t["compute"], t["dram"], hw.overlap_exponent)
         for k, v in t.items():
-            if k not in ("compute", "launch"):
+            if k not in ("compute", "dram", "launch"):
                 slowest = _larger(slowest, v)
         return slowest + transfer_time_s(c.exposed_bytes, hw) + c.fixed_s
     on_chip: Num = t["compute"]
@@ -116,6 +118,21 @@ def latency_s(hw: Hardware, c: Counts, terms: Mapping[str, Num] | None = None) -
         if k not in ("compute", "dram", "launch"):
             on_chip = _larger(on_chip, v)
     return on_chip + t["dram"] + c.fixed_s
+
+
+def overlapped(compute: Num, dram: Num, p: float | None) -> Num:
+    """Seconds of math and DRAM transfers that overlap: the larger of the two when the overlap
+    is ideal (``p`` None), else their p-norm (compute^p + dram^p)^(1/p), which equals the
+    larger where one dominates and exceeds it by up to 2^(1/p) where they balance, as a GPU
+    kernel at its roofline ridge cannot keep math and memory both busy."""
+    if p is None:
+        return _larger(compute, dram)
+    if isinstance(compute, float) and isinstance(dram, float):
+        hi, lo = max(compute, dram), min(compute, dram)
+        return hi * (1.0 + (lo / hi) ** p) ** (1.0 / p) if hi > 0 else 0.0
+    hi_a, lo_a = np.maximum(compute, dram), np.minimum(compute, dram)
+    safe = np.where(hi_a > 0, hi_a, 1.0)
+    return np.where(hi_a > 0, hi_a * (1.0 + (lo_a / safe) ** p) ** (1.0 / p), 0.0)
 
 
 def _larger(a: Num, b: Num) -> Num:

@@ -2,7 +2,8 @@
 
 The model's figure of every case is pinned (a change to the model shows here first), and the
 error against the published figure is bounded: overall, per source, and per case. No constant
-was fitted to these cases (see the file's header).
+was fitted to these cases (see the file's header): the GPUs' overlap exponent and GEMM
+efficiency come from cuBLASLt microbenchmarks (references/accelerators.yaml, azure-a100).
 """
 
 from __future__ import annotations
@@ -15,40 +16,40 @@ from hwsim.evaluation.references import reference_files, run_references
 
 #: The model's figure per case, ms, when these tests were written.
 MODEL_MS = {
-    "gptfast-llama2-7b-a100-b1": 9.395,
-    "torchao-llama3-8b-a100-b1": 10.43,
-    "lmdeploy-llama2-7b-a100-b1-128in": 9.72,
-    "lmdeploy-llama2-7b-a100-b16-128in": 15.18,
-    "lmdeploy-llama2-7b-a100-b32-128in": 21,
-    "lmdeploy-llama2-7b-a100-b64-128in": 32.64,
-    "lmdeploy-llama2-7b-a100-b1-2048in": 10.32,
-    "lmdeploy-llama2-7b-a100-b16-2048in": 24.71,
-    "lmdeploy-llama2-7b-a100-b32-2048in": 40.06,
-    "lmdeploy-llama2-7b-a100-ftl-128": 11.27,
-    "lmdeploy-llama2-7b-a100-ftl-2048": 136.7,
-    "trtllm-llama-7b-a100-ttft-128": 11.27,
-    "trtllm-llama-7b-a100-ttft-2048": 136.7,
-    "gptfast-llama2-70b-a100-tp2": 45.9,
-    "gptfast-llama2-70b-a100-tp4": 25.91,
-    "gptfast-llama2-70b-a100-tp8": 16.37,
-    "gptfast-llama2-7b-a100-tp2": 6.028,
-    "gptfast-llama2-7b-a100-tp4": 4.192,
-    "gptfast-llama2-7b-a100-tp8": 3.454,
-    "lmdeploy-llama2-70b-a100-tp4-b1-128in": 25.91,
-    "lmdeploy-llama2-70b-a100-tp4-b1-2048in": 26.01,
-    "lmdeploy-llama2-70b-a100-tp4-b64-128in": 34.3,
-    "trtllm-llama-70b-a100-tp4-ttft-128": 33.26,
-    "trtllm-llama-70b-a100-tp4-ttft-2048": 376,
-    "trtllm-llama-7b-h100-fp8-ttft-128": 4.121,
-    "trtllm-llama-7b-h100-fp8-ttft-2048": 28.44,
-    "trtllm-llama-70b-h100-fp8-tp4-ttft-128": 14.13,
-    "trtllm-llama-70b-h100-fp8-tp4-ttft-2048": 92.29,
-    "cslt-gptfast-llama2-7b-dense": 9.395,
-    "cslt-gptfast-llama2-7b-2of4": 6.047,
-    "nemo-llama2-7b-a100-b1": 190,
-    "nemo-llama2-7b-a100-b8": 251.5,
-    "nemo-llama2-7b-h100-b1": 120.6,
-    "nemo-llama2-7b-h100-b8": 140.2,
+    "gptfast-llama2-7b-a100-b1": 9.577,
+    "torchao-llama3-8b-a100-b1": 10.64,
+    "lmdeploy-llama2-7b-a100-b1-128in": 9.792,
+    "lmdeploy-llama2-7b-a100-b16-128in": 17.53,
+    "lmdeploy-llama2-7b-a100-b32-128in": 23.4,
+    "lmdeploy-llama2-7b-a100-b64-128in": 35.14,
+    "lmdeploy-llama2-7b-a100-b1-2048in": 10.39,
+    "lmdeploy-llama2-7b-a100-b16-2048in": 27.15,
+    "lmdeploy-llama2-7b-a100-b32-2048in": 42.63,
+    "lmdeploy-llama2-7b-a100-ftl-128": 15.79,
+    "lmdeploy-llama2-7b-a100-ftl-2048": 130.0,
+    "trtllm-llama-7b-a100-ttft-128": 15.79,
+    "trtllm-llama-7b-a100-ttft-2048": 130.0,
+    "gptfast-llama2-70b-a100-tp2": 46.84,
+    "gptfast-llama2-70b-a100-tp4": 26.38,
+    "gptfast-llama2-70b-a100-tp8": 16.6,
+    "gptfast-llama2-7b-a100-tp2": 6.119,
+    "gptfast-llama2-7b-a100-tp4": 4.237,
+    "gptfast-llama2-7b-a100-tp8": 3.477,
+    "lmdeploy-llama2-70b-a100-tp4-b1-128in": 26.09,
+    "lmdeploy-llama2-70b-a100-tp4-b1-2048in": 26.2,
+    "lmdeploy-llama2-70b-a100-tp4-b64-128in": 42.46,
+    "trtllm-llama-70b-a100-tp4-ttft-128": 45.82,
+    "trtllm-llama-70b-a100-tp4-ttft-2048": 365.0,
+    "trtllm-llama-7b-h100-fp8-ttft-128": 4.717,
+    "trtllm-llama-7b-h100-fp8-ttft-2048": 27.45,
+    "trtllm-llama-70b-h100-fp8-tp4-ttft-128": 16.07,
+    "trtllm-llama-70b-h100-fp8-tp4-ttft-2048": 83.99,
+    "cslt-gptfast-llama2-7b-dense": 9.577,
+    "cslt-gptfast-llama2-7b-2of4": 7.44,
+    "nemo-llama2-7b-a100-b1": 195.8,
+    "nemo-llama2-7b-a100-b8": 272.3,
+    "nemo-llama2-7b-h100-b1": 122.7,
+    "nemo-llama2-7b-h100-b8": 154.5,
 }
 
 
@@ -68,26 +69,30 @@ def test_model_figure(results, case):
 
 
 def test_error_bounds(results):
-    """Mean |error| 13.5% over 34 cases from 7 sources; time per output token 5.4% on average
-    (gpt-fast, torchao, lmdeploy), prefill of 2048 tokens within 3% on A100 and -15 to -21% on
-    H100 in FP8. The known gap is the first token of a 128-token prompt: -29% (TensorRT-LLM)
-    and -49% (lmdeploy) on A100, -41 to -46% on H100 FP8, always too fast. Its GEMMs have 128
-    rows and sit at the roofline's ridge, where the model takes memory and math as fully
-    overlapped; per-request engine work is not modelled either. The NeMo requests (128 in, 20
-    out; precision not stated) inherit it: -19 to -30%. And 2:4 at batch 1: cuSPARSELt gives
-    1.10x over dense in gpt-fast, the model's kernel, which moves only the fewer bytes, 1.55x
-    (-31% on the sparse case): small-batch sparse kernels are not modelled."""
+    """Mean |error| 11.2% over 34 cases from 7 sources (13.5% when compute and DRAM were taken
+    as perfectly overlapped); time per output token 6.7% on average (gpt-fast, torchao,
+    lmdeploy), the medium batches (16-64 sequences, GEMMs of 16-64 rows near the ridge) +9 to
+    +17%. The first token of a 128-token prompt on A100 with TensorRT-LLM is within 3% (it was
+    -29%: its GEMMs of 128 rows sit at the roofline ridge, where math and memory do not
+    overlap fully); lmdeploy's first token at 128 is still -28% (per-request engine work, not
+    modelled). H100 in FP8 stays 23-38% too fast: TensorRT-LLM 0.5's FP8 context phase runs
+    far below the FP8 GEMM microbenchmark the config is calibrated on. 2:4 at batch 1:
+    cuSPARSELt gives 1.10x over dense in gpt-fast, the model 1.29x (-15% on the sparse case).
+    The NeMo requests (128 in, 20 out; precision not stated, the least reliable source): -16 to
+    -22%."""
     errors = {k: r.error for k, r in results.items()}
-    assert statistics.mean(abs(e) for e in errors.values()) < 0.14
-    assert max(abs(e) for e in errors.values()) < 0.50
+    assert statistics.mean(abs(e) for e in errors.values()) < 0.12
+    assert max(abs(e) for e in errors.values()) < 0.40
     decode = [e for k, e in errors.items() if k.startswith(("gptfast", "torchao", "lmdeploy"))
               and "ftl" not in k]
-    assert statistics.mean(abs(e) for e in decode) < 0.07  # time per output token
-    long_prefill = [e for k, e in errors.items() if k.endswith(("ttft-2048", "ftl-2048"))]
-    assert max(abs(e) for e in long_prefill) < 0.22
-    short_prefill = [e for k, e in errors.items() if k.endswith(("ttft-128", "ftl-128"))]
-    assert all(-0.5 < e < -0.25 for e in short_prefill)  # the gap, stated
-    assert -0.35 < errors["cslt-gptfast-llama2-7b-2of4"] < -0.25  # the 2:4 gap, stated
+    assert statistics.mean(abs(e) for e in decode) < 0.08  # time per output token
+    assert max(abs(e) for e in decode) < 0.18
+    a100_prefill = [e for k, e in errors.items() if k.startswith("trtllm") and "a100" in k]
+    assert max(abs(e) for e in a100_prefill) < 0.04
+    h100_fp8 = [e for k, e in errors.items() if "h100-fp8" in k]
+    assert all(-0.40 < e < -0.20 for e in h100_fp8)  # the FP8 gap, stated
+    assert -0.30 < errors["lmdeploy-llama2-7b-a100-ftl-128"] < -0.25
+    assert -0.20 < errors["cslt-gptfast-llama2-7b-2of4"] < -0.10  # the 2:4 gap, stated
     assert len({r.source for r in results.values()}) >= 5
 
 

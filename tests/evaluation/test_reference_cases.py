@@ -1,7 +1,11 @@
 """Published accelerator and GPU-kernel measurements (references/accelerators.yaml) against the
 model: every case's figure pinned, and the errors as they stand.
 
-Zhang FPGA'15 and the A100 GEMM are within 15%. Eyeriss (JSSC 2017, Table V), with the chip's
+Zhang FPGA'15 and the A100 GEMMs of the cuSPARSELt blog are within 15%. Azure's cuBLASLt GEMM
+table (A100-SXM4-80GB): two of its rows are calibration (8192^3 set gemm_efficiency and, with
+it, the 802816x192x768 GEMM at the roofline ridge set overlap_exponent: both within 1%); the six
+held out are within 20% (mean 7%; the two 1024-size GEMMs, 18-34 us, are the worst at -11% and
+-19%: back-to-back timing hides part of the launch and reuses L2, which the model does not). Eyeriss (JSSC 2017, Table V), with the chip's
 own buffer split (ifmaps and psums in the global buffer, filters streamed into the PEs' filter
 scratchpads): latency -11% to +28%, DRAM traffic -21% to +54% (mean |error| 19%; it was 51%
 with filters in the global buffer). Its row stationary dataflow is still approximated as
@@ -31,8 +35,16 @@ MODEL = {
     "eyeriss-conv3-dram": 4.04,
     "eyeriss-conv4-dram": 1.988,
     "eyeriss-conv5-dram": 1.995,
-    "a100-gemm-dense": 0.8644,
-    "a100-gemm-2of4": 0.5401,
+    "a100-gemm-dense": 0.8399,
+    "a100-gemm-2of4": 0.5426,
+    "azure-a100-gemm-1024x1024x1024": 0.01596,
+    "azure-a100-gemm-2048x2048x2048": 0.0813,
+    "azure-a100-gemm-4096x4096x4096": 0.5679,
+    "azure-a100-gemm-8192x8192x8192": 4.365,
+    "azure-a100-gemm-16384x16384x16384": 34.65,
+    "azure-a100-gemm-1024x2145x1024": 0.02731,
+    "azure-a100-gemm-6144x12288x12288": 7.422,
+    "azure-a100-gemm-802816x192x768": 1.485,
 }
 
 
@@ -54,6 +66,12 @@ def test_model_figure(results, case):
 def test_error_bounds(results):
     err = {k: r.error for k, r in results.items()}
     assert max(abs(e) for k, e in err.items() if k.startswith(("zhang", "a100"))) < 0.15
+    calibration = ("azure-a100-gemm-8192x8192x8192", "azure-a100-gemm-802816x192x768")
+    assert all(abs(err[k]) < 0.015 for k in calibration)
+    held_out = [e for k, e in err.items() if k.startswith("azure") and k not in calibration]
+    assert len(held_out) == 6
+    assert max(abs(e) for e in held_out) < 0.20
+    assert sum(abs(e) for e in held_out) / len(held_out) < 0.08
     eyeriss_latency = [e for k, e in err.items() if k.startswith("eyeriss") and "latency" in k]
     eyeriss_dram = [e for k, e in err.items() if k.startswith("eyeriss") and "dram" in k]
     assert max(abs(e) for e in eyeriss_latency) < 0.28

@@ -32,23 +32,44 @@ def gemm(m: int, n: int, k: int):
 
 
 def test_dense_gemm_by_hand(a100):
-    # A100 fp16, M = N = 3072, K = 10240. A 128x128 tile keeps (128+128) x 32 x 2 B x 3 stages
-    # = 48 KiB of shared memory, so 3 blocks fit in 164 KiB per SM: 324 slots for 576 tiles,
-    # 2 waves. One tile is 2*128*128*10240 = 335.5 MFLOP; an SM sustains
-    # 312e12*0.81/108 = 2.34 TFLOP/s shared by 3 blocks: 0.43018 ms per wave, 0.86037 ms,
-    # + 4 us launch.
+    # A100 fp16, M = N = 3072, K = 10240, best tile 128x64: 24 x 48 = 1152 tiles over 108 SMs,
+    # so the busiest SM does ceil(1152 / 108) = 11 tiles of 2*128*64*10240 = 167.77 MFLOP at
+    # 312e12 * 0.85 / 108 = 2.4556 TFLOP/s: 0.75156 ms of math.
+    # DRAM: 36 KiB of shared memory per block -> 4 blocks per SM, 432 slots, 3 waves; a wave
+    # covers 20 x 22 tiles and reads 20/24 of A and 22/48 of B (62.91 MB each): 81.26 MB per
+    # wave, plus C once (18.87 MB): 262.67 MB at 1555e9 * 0.83 B/s = 0.20352 ms.
+    # Math and DRAM combine as (c^1.4 + d^1.4)^(1/1.4) = 0.83591 ms; + 4 us launch.
     r = evaluate(gemm(3072, 3072, 10240), a100).layers[0]
-    assert r.latency_s == pytest.approx(0.86037e-3 + 4e-6, rel=1e-4)
-    assert r.mapping["kernel"] == "dense"
+    assert r.mapping["kernel"] == "dense" and r.mapping["tile"] == (128, 64)
+    assert r.compute_cycles / a100.clock_hz == pytest.approx(0.75156e-3, rel=1e-4)
+    assert r.dram_bytes == pytest.approx(262.67e6, rel=1e-4)
+    assert r.latency_s == pytest.approx(0.83591e-3 + 4e-6, rel=1e-4)
     assert r.bound == "compute"
 
 
 def test_wave_quantisation(a100):
-    """One tile more than the GPU holds at once costs a whole extra wave."""
-    # 128x128 tiles, 3 per SM -> 324 slots. 18 x 18 tiles fill exactly one wave.
-    full = evaluate(gemm(18 * 128, 18 * 128, 8192), a100).layers[0]
-    over = evaluate(gemm(18 * 128 + 1, 18 * 128, 8192), a100).layers[0]
-    assert over.compute_cycles / full.compute_cycles > 1.3
+    """One row more than fills every SM with one tile costs a partial extra tile per SM."""
+    # 108 tiles of 128x128 give each SM one. One more row: 109 such tiles (two on one SM), or
+    # 217 x 2 tiles of 64x64 (ceil(434 / 108) = 5 quarter-size tiles on the busiest SM): 1.25x.
+    full = evaluate(gemm(108 * 128, 128, 8192), a100).layers[0]
+    over = evaluate(gemm(108 * 128 + 1, 128, 8192), a100).layers[0]
+    assert over.compute_cycles / full.compute_cycles == pytest.approx(1.25, rel=1e-6)
+
+
+def test_overlap_exponent_slows_the_ridge_most(a100):
+    """Math and DRAM in balance cost 2^(1/1.4) = 1.64x the larger; one far larger than the
+    other (50x) costs it alone (within 0.5%); an ideal overlap (no exponent) takes the larger."""
+    from hwsim.arch.hardware import resolve
+    from hwsim.model.accounting import overlapped
+
+    hw = resolve(a100)
+    assert hw.overlap_exponent == 1.4
+    assert overlapped(1.0, 1.0, 1.4) == pytest.approx(2 ** (1 / 1.4))
+    assert overlapped(1.0, 0.02, 1.4) == pytest.approx(1.0, rel=0.005)
+    assert overlapped(0.0, 0.0, 1.4) == 0.0
+    assert overlapped(1.0, 0.5, None) == 1.0
+    arr = overlapped(np.array([1.0, 0.0, 2.0]), np.array([1.0, 0.0, 0.5]), 1.4)
+    assert arr.tolist() == pytest.approx([2 ** (1 / 1.4), 0.0, overlapped(2.0, 0.5, 1.4)])
 
 
 def test_launch_overhead_floor(a100):

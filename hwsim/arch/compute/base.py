@@ -55,6 +55,11 @@ class ComputeSpec(Strict):
         (a GPU switching warps); False: only double-buffered buffers overlap."""
         return False
 
+    def memory_overlap_exponent(self) -> float | None:
+        """p where compute and DRAM time combine as (compute^p + dram^p)^(1/p) when transfers
+        overlap; None: the larger of the two (ideal overlap, the default)."""
+        return None
+
     def global_port_bytes_per_s(self) -> float | None:
         """Port bandwidth of the global buffer imposed by the compute side (a GPU's L2), or None
         to use the buffer's own ``bandwidth_bytes_per_cycle``."""

@@ -38,6 +38,10 @@ class TensorCoreCompute(ComputeSpec):
         default_factory=lambda: [(256, 128), (128, 256), (128, 128), (128, 64), (64, 64)],
         min_length=1, description="thread-block tiles (M x N) the GEMM library can pick from",
     )
+    overlap_exponent: float | None = Field(
+        None, ge=1, le=64, description="how a kernel's math and DRAM time combine: "
+        "(compute^p + dram^p)^(1/p); p = 1 adds them, none (the default) takes the larger, "
+        "an ideal roofline. Fitted per kernel generation on a GEMM at the ridge point")
     k_tile: int = Field(32, gt=0)
     stages: int = Field(3, gt=0, description="software pipeline stages held in shared memory")
     max_blocks_per_sm: int = Field(32, gt=0)
@@ -64,6 +68,9 @@ class TensorCoreCompute(ComputeSpec):
     @property
     def overlaps_transfers(self) -> bool:
         return True  # warps waiting on memory yield the SM to warps with math to do
+
+    def memory_overlap_exponent(self) -> float | None:
+        return self.overlap_exponent
 
     def global_port_bytes_per_s(self) -> float:
         return self.l2_bandwidth_gbps * 1e9

@@ -5,8 +5,9 @@ channels, K = C*R*S reduction, the weights being the (K x N) operand. Every appl
 is costed and the fastest kept, as an inference library's heuristics would:
 
 * ``dense``: thread-block tiles (Mt x Nt) over the output; blocks per SM limited by shared
-  memory; ceil(tiles / (SMs x blocks per SM)) waves, the last one as long as a full one;
-  time = max(math, DRAM, L2) + launch overhead. Each tile reads its A row-panel and B
+  memory, resident blocks sharing their SM's tensor cores, so the math takes ceil(tiles / SMs)
+  tiles at an SM's rate (tile and wave quantisation: the busiest SM sets the time);
+  time = the accounting's combination of math, DRAM and L2 + launch overhead. Each tile reads its A row-panel and B
   column-panel from L2; from DRAM, each wave reads the panels of the block of tiles it covers
   (tiles are rastered so that concurrent tiles share panels in L2), and at least every
   operand once.
@@ -98,11 +99,11 @@ def _gemm(comp: TensorCoreCompute, hw: Hardware, objective: str, M: int, N: int,
         tiles = G * gm * gn
         slots = comp.sms * per_sm_blocks
         waves = math.ceil(tiles / slots)
-        # Blocks sharing an SM share its tensor cores; a full tile's math is paid even when the
-        # tile hangs over the matrix edge.
-        resident = min(per_sm_blocks, math.ceil(tiles / comp.sms))
-        block_s = 2.0 * mt * nt * K * work / (per_sm / resident)
-        compute_s = waves * block_s
+        # Blocks resident on one SM share its tensor cores, so an SM's time is the tiles it is
+        # given, ceil(tiles / SMs), at its full rate: a partial last wave of several blocks per
+        # SM ends when its SMs' fewer tiles do. A full tile's math is paid even when the tile
+        # hangs over the matrix edge.
+        compute_s = math.ceil(tiles / comp.sms) * 2.0 * mt * nt * K * work / per_sm
         l2_bytes = G * (a_bytes * gn + b_bytes * gm + c_bytes)
         # A wave covers about an r x c block of one group's tile grid.
         r = min(gm, max(1, math.isqrt(slots)))
