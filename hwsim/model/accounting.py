@@ -9,8 +9,8 @@ Latency: when transfers overlap compute (every global buffer double-buffered, or
 warps), the slowest of compute, DRAM and each buffer port sets the pace, and the transfers that
 cannot overlap (first tiles in, last tile out) are added. Where the arch declares an overlap
 exponent p (a GPU generation's kernels, fitted at the roofline ridge), compute and DRAM
-combine as (compute^p + dram^p)^(1/p) instead of the larger of the two. Otherwise DRAM time adds to the slower
-of compute and the ports. A fixed start-up (a kernel launch) is added either way.
+combine as (compute^p + dram^p)^(1/p) instead of the larger of the two. Otherwise DRAM time
+adds to the slower of compute and the ports. A fixed start-up (a kernel launch) is added either way.
 A device-to-device collective (tensor parallelism) is a time term of its own.
 Energy: counts x per-access energies, plus static power x latency; the components add up to
 the total by construction.

@@ -5,11 +5,12 @@ Zhang FPGA'15 and the A100 GEMMs of the cuSPARSELt blog are within 15%. Azure's 
 table (A100-SXM4-80GB): two of its rows are calibration (8192^3 set gemm_efficiency and, with
 it, the 802816x192x768 GEMM at the roofline ridge set overlap_exponent: both within 1%); the six
 held out are within 20% (mean 7%; the two 1024-size GEMMs, 18-34 us, are the worst at -11% and
--19%: back-to-back timing hides part of the launch and reuses L2, which the model does not). Eyeriss (JSSC 2017, Table V), with the chip's
-own buffer split (ifmaps and psums in the global buffer, filters streamed into the PEs' filter
-scratchpads): latency -11% to +28%, DRAM traffic -21% to +54% (mean |error| 19%; it was 51%
-with filters in the global buffer). Its row stationary dataflow is still approximated as
-weight stationary (issue "Fidelity to measured silicon"). The pins make any change visible.
+-19%: back-to-back timing hides part of the launch and reuses L2, which the model does not).
+Eyeriss (JSSC 2017, Table V), with the chip's own buffer split (ifmaps and psums in the global
+buffer, filters streamed into the PEs' filter scratchpads): latency -11% to +28%, DRAM traffic
+-21% to +54% (mean |error| 19%; it was 51% with filters in the global buffer). Its row
+stationary dataflow is still approximated as weight stationary (issue "Fidelity to measured
+silicon"). The pins make any change visible.
 """
 
 from __future__ import annotations

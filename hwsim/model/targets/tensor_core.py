@@ -7,10 +7,10 @@ is costed and the fastest kept, as an inference library's heuristics would:
 * ``dense``: thread-block tiles (Mt x Nt) over the output; blocks per SM limited by shared
   memory, resident blocks sharing their SM's tensor cores, so the math takes ceil(tiles / SMs)
   tiles at an SM's rate (tile and wave quantisation: the busiest SM sets the time);
-  time = the accounting's combination of math, DRAM and L2 + launch overhead. Each tile reads its A row-panel and B
-  column-panel from L2; from DRAM, each wave reads the panels of the block of tiles it covers
-  (tiles are rastered so that concurrent tiles share panels in L2), and at least every
-  operand once.
+  time = the accounting's combination of math, DRAM and L2 + launch overhead. Each tile
+  reads its A row-panel and B column-panel from L2; from DRAM, each wave of resident blocks
+  reads the panels of the block of tiles it covers (tiles are rastered so that concurrent
+  tiles share panels in L2), and at least every operand once.
 * ``sparse_2:4``: the same GEMM at the sparse tensor-core peak (at most 2x), if every group of 4
   weights holds at most 2 nonzeros; weights move at half size plus 2-bit indices.
 * ``block``: a block-sparse kernel that skips empty weight blocks (rows >= 8, the MMA granule),
