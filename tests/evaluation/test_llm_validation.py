@@ -49,7 +49,30 @@ MODEL_MS = {
     "nemo-llama2-7b-a100-b8": 251.5,
     "nemo-llama2-7b-h100-b1": 120.6,
     "nemo-llama2-7b-h100-b8": 140.2,
+    # Held out: added after the model was written, evaluated once, nothing changed for them.
+    "trtllm-gptj-6b-a100-ttft-128": 9.968,
+    "trtllm-gptj-6b-a100-ttft-2048": 121.1,
+    "trtllm-falcon-180b-a100-tp8-ttft-128": 47.74,
+    "trtllm-falcon-180b-a100-tp8-ttft-2048": 523.2,
+    "trtllm-gptj-6b-h100-fp8-ttft-128": 3.545,
+    "trtllm-gptj-6b-h100-fp8-ttft-2048": 24.10,
+    "trtllm-falcon-180b-h100-fp8-tp8-ttft-128": 19.12,
+    "trtllm-falcon-180b-h100-fp8-tp8-ttft-2048": 127.4,
+    "trtllm-tput-gptj-h100-fp8-b1024-128x128": 4695,
+    "trtllm-tput-gptj-h100-fp8-b120-128x2048": 29180,
+    "trtllm-tput-llama-7b-h100-fp8-b768-128x128": 4233,
+    "trtllm-tput-llama-7b-h100-fp8-b112-128x2048": 31810,
+    "trtllm-tput-llama-7b-h100-fp8-b80-2048x128": 4395,
+    "trtllm-tput-llama-7b-h100-fp8-b48-2048x2048": 35680,
+    "trtllm-tput-gptj-a100-b512-128x128": 10360,
+    "trtllm-tput-llama-7b-a100-b384-128x128": 9026,
+    "trtllm-tput-llama-7b-a100-b60-128x2048": 64260,
+    "trtllm-tput-llama-7b-a100-b52-2048x128": 11960,
 }
+
+#: The cases the bounds of test_error_bounds were written for (the Llama first-token rows of
+#: TensorRT-LLM, and lmdeploy's); the GPT-J, Falcon and throughput rows have their own test.
+FIRST_CASES = ("trtllm-llama", "lmdeploy")
 
 
 @pytest.fixture(scope="module")
@@ -68,27 +91,61 @@ def test_model_figure(results, case):
 
 
 def test_error_bounds(results):
-    """Mean |error| 13.5% over 34 cases from 7 sources; time per output token 5.4% on average
-    (gpt-fast, torchao, lmdeploy), prefill of 2048 tokens within 3% on A100 and -15 to -21% on
-    H100 in FP8. The known gap is the first token of a 128-token prompt: -29% (TensorRT-LLM)
-    and -49% (lmdeploy) on A100, -41 to -46% on H100 FP8, always too fast. Its GEMMs have 128
-    rows and sit at the roofline's ridge, where the model takes memory and math as fully
-    overlapped; per-request engine work is not modelled either. The NeMo requests (128 in, 20
-    out; precision not stated) inherit it: -19 to -30%. And 2:4 at batch 1: cuSPARSELt gives
-    1.10x over dense in gpt-fast, the model's kernel, which moves only the fewer bytes, 1.55x
-    (-31% on the sparse case): small-batch sparse kernels are not modelled."""
+    """Mean |error| 13.5% over the first 34 cases from 7 sources (13.2% over all 52 from 8,
+    the bounds below on mean and worst hold for all); time per output token 5.4% on average
+    (gpt-fast, torchao, lmdeploy), prefill of 2048 tokens of Llama within 3% on A100 and -15
+    to -21% on H100 in FP8. The known gap is the first token of a 128-token Llama prompt: -29%
+    (TensorRT-LLM) and -49% (lmdeploy) on A100, -41 to -46% on H100 FP8, always too fast. Its
+    GEMMs have 128 rows and sit at the roofline's ridge, where the model takes memory and math
+    as fully overlapped; per-request engine work is not modelled either. The NeMo requests
+    (128 in, 20 out; precision not stated) inherit it: -19 to -30%. And 2:4 at batch 1:
+    cuSPARSELt gives 1.10x over dense in gpt-fast, the model's kernel, which moves only the
+    fewer bytes, 1.55x (-31% on the sparse case): small-batch sparse kernels are not
+    modelled."""
     errors = {k: r.error for k, r in results.items()}
     assert statistics.mean(abs(e) for e in errors.values()) < 0.14
     assert max(abs(e) for e in errors.values()) < 0.50
     decode = [e for k, e in errors.items() if k.startswith(("gptfast", "torchao", "lmdeploy"))
               and "ftl" not in k]
     assert statistics.mean(abs(e) for e in decode) < 0.07  # time per output token
-    long_prefill = [e for k, e in errors.items() if k.endswith(("ttft-2048", "ftl-2048"))]
-    assert max(abs(e) for e in long_prefill) < 0.22
-    short_prefill = [e for k, e in errors.items() if k.endswith(("ttft-128", "ftl-128"))]
+    first = {k: e for k, e in errors.items() if k.startswith(FIRST_CASES)}
+    long_prefill = [e for k, e in first.items() if k.endswith(("ttft-2048", "ftl-2048"))]
+    assert len(long_prefill) == 5 and max(abs(e) for e in long_prefill) < 0.22
+    short_prefill = [e for k, e in first.items() if k.endswith(("ttft-128", "ftl-128"))]
+    assert len(short_prefill) == 5
     assert all(-0.5 < e < -0.25 for e in short_prefill)  # the gap, stated
     assert -0.35 < errors["cslt-gptfast-llama2-7b-2of4"] < -0.25  # the 2:4 gap, stated
     assert len({r.source for r in results.values()}) >= 5
+
+
+def test_error_bounds_of_the_held_out_trtllm_rows(results):
+    """TensorRT-LLM's GPT-J-6B and Falcon-180B first-token rows (v0.5) and its one-GPU peak
+    throughput rows (v0.6.1), added after the model was written and not used to change it.
+
+    First token (8 cases, mean |error| 22.6%): a 128-token prompt is always too fast, -17%
+    (GPT-J, A100) to -49% (GPT-J, H100 FP8), the gap of the Llama rows; a 2048-token prompt is
+    within 7% on A100 (GPT-J -6.1%, Falcon over 8 GPUs +2.8%) and too fast on H100 FP8 (GPT-J
+    -16.9%, Falcon over 8 GPUs -37.8%, the largest error here: the model's all-reduces carry
+    FP8 bytes where the engine reduces FP16 activations, and its FP8 GEMM efficiency is one
+    measured 8192^3 figure).
+
+    Throughput (10 cases, one static batch of 48 to 1024 requests, mean |error| 4.7%): -15.2%
+    (Llama-2-7B, H100 FP8, batch 768, 128 in and out) to +6.2% (Llama-2-7B, A100, batch 52,
+    2048 in, 128 out)."""
+    errors = {k: r.error for k, r in results.items()}
+    first = {k: e for k, e in errors.items() if k.startswith(("trtllm-gptj", "trtllm-falcon"))}
+    assert len(first) == 8
+    assert statistics.mean(abs(e) for e in first.values()) < 0.24
+    short = [e for k, e in first.items() if k.endswith("ttft-128")]
+    assert len(short) == 4 and all(-0.5 < e < -0.15 for e in short)  # too fast, as Llama's
+    long_a100 = [e for k, e in first.items() if k.endswith("ttft-2048") and "a100" in k]
+    assert len(long_a100) == 2 and all(abs(e) < 0.07 for e in long_a100)
+    long_h100 = [e for k, e in first.items() if k.endswith("ttft-2048") and "h100" in k]
+    assert len(long_h100) == 2 and all(-0.40 < e < -0.15 for e in long_h100)
+    tput = [e for k, e in errors.items() if k.startswith("trtllm-tput")]
+    assert len(tput) == 10
+    assert statistics.mean(abs(e) for e in tput) < 0.05
+    assert all(-0.16 < e < 0.07 for e in tput)
 
 
 def test_json_cases_carry_source_and_error(results):
