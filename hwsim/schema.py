@@ -33,7 +33,7 @@ from hwsim.sparsity.formats import Format
 from hwsim.sparsity.spec import Pattern
 from hwsim.workload.io import _WorkloadHeader
 from hwsim.workload.layers import Layer
-from hwsim.workload.llm import _GPT2_NAMES, LLMConfig
+from hwsim.workload.llm import _FALCON_NAMES, _GPT2_NAMES, LLMConfig
 
 #: Field-name suffix -> unit, longest first (the convention of ``hwsim/arch/spec.py``).
 UNITS: tuple[tuple[str, str], ...] = (
@@ -178,8 +178,10 @@ NOTES: dict[str, str] = {
     "workload": "Each entry of layers is one of layer.<op>, selected by its op field.",
     "model": "GPT-2 names are accepted ("
              + ", ".join(f"{k} = {v}" for k, v in _GPT2_NAMES.items())
-             + "); other config.json fields are ignored; family follows model_type (gpt2, else "
-             "llama).",
+             + "), and Falcon names ("
+             + ", ".join(f"{k} = {v}" for k, v in _FALCON_NAMES.items())
+             + "); other config.json fields are ignored; family follows model_type (gpt2, gptj, "
+             "falcon, else llama).",
 }
 
 GROUPS = ("arch", "workload", "model")
@@ -542,30 +544,42 @@ def workload_schema() -> dict[str, Any]:
 
 
 def model_schema() -> dict[str, Any]:
-    """A language-model config (``config.json`` fields): LLMConfig's fields, their GPT-2
-    names, ``model_type``; other fields are allowed (the loader ignores them), and any field
+    """A language-model config (``config.json`` fields): LLMConfig's fields, their GPT-2 and
+    Falcon names, ``model_type``; other fields are allowed (the loader ignores them), and any field
     may be null (the loader drops nulls)."""
     schema, _ = _with_defs(LLMConfig, [])
     props: dict[str, Any] = schema["properties"]
-    for gpt2, ours in _GPT2_NAMES.items():
-        if ours in props:
-            what = props[ours].get("description", "")
-            props[gpt2] = {**props[ours], "title": gpt2,
-                           "description": f"GPT-2 name of {ours}: {what}"}
+    names = {"GPT-2": _GPT2_NAMES, "Falcon": _FALCON_NAMES}
+    for who, table in names.items():
+        for theirs, ours in table.items():
+            if ours in props:
+                what = props[ours].get("description", "")
+                props[theirs] = {**props[ours], "title": theirs,
+                                 "description": f"{who} name of {ours}: {what}"}
     props["model_type"] = {"type": "string", "title": "model_type",
-                           "description": "gpt2 selects the GPT-2 family, anything else llama"}
+                           "description": "gpt2, gptj and falcon select those families, anything "
+                           "else llama"}
     for name, prop in list(props.items()):
         props[name] = {"anyOf": [prop, {"type": "null"}],
                        "description": prop.get("description", "")}
     required = [r for r in schema.pop("required", []) if r != "name"]
-    aliases = {ours: gpt2 for gpt2, ours in _GPT2_NAMES.items()}
-    schema["allOf"] = [{"anyOf": [{"required": [r]}, {"required": [aliases[r]]}]}
-                       if r in aliases else {"required": [r]} for r in required
-                       if r != "intermediate_size"]
-    if "intermediate_size" in required:  # GPT-2 configs may leave it out: 4 x n_embd
-        schema["allOf"].append({"anyOf": [{"required": ["intermediate_size"]},
-                                          {"required": [aliases["intermediate_size"]]},
-                                          {"required": ["n_embd"]}]})
+    aliases: dict[str, list[str]] = {}
+    for table in names.values():
+        for theirs, ours in table.items():
+            aliases.setdefault(ours, []).append(theirs)
+    # What the loader fills in: the MLP width (4 x hidden) outside the llama family, and
+    # Falcon's 2048 positions.
+    defaulted = {"intermediate_size": ("gpt2", "gptj", "falcon", "RefinedWeb", "RefinedWebModel"),
+                 "max_position_embeddings": ("falcon", "RefinedWeb", "RefinedWebModel")}
+    schema["allOf"] = []
+    for r in required:
+        ways: list[dict[str, Any]] = [{"required": [n]} for n in [r, *aliases.get(r, [])]]
+        if r in defaulted:
+            ways.append({"required": ["model_type"],
+                         "properties": {"model_type": {"enum": list(defaulted[r])}}})
+        if r == "intermediate_size":  # GPT-2 names without a model_type: 4 x n_embd
+            ways.append({"required": ["n_embd"]})
+        schema["allOf"].append(ways[0] if len(ways) == 1 else {"anyOf": ways})
     schema["additionalProperties"] = True
     schema["title"] = "hwsim language-model config (Hugging Face config.json fields)"
     return schema

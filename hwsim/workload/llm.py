@@ -14,13 +14,19 @@ of sequences, as everywhere in hwsim):
   memory: ``input`` in the graph) and the new token's keys and values are written to it.
 
 The linear layers are the merged ones serving engines run (one QKV projection, one gate+up
-projection, as vLLM and TensorRT-LLM do). Attention is unfused (the score matrix goes through
-memory) or fused (FlashAttention-like: scores, softmax and probabilities stay on chip: the
-layers carry ``on_chip``). Unfused and fused both compute the whole score matrix; causal
-kernels skip the blocks above the diagonal, about half of the attention MACs of a long
-prefill, which is not modelled. Tensor parallelism over ``tp`` devices shards heads and MLP
-columns (Megatron-LM, Shoeybi et al. 2019) and adds an all-reduce after the attention output
-and after the MLP; the workload is what one device runs.
+projection, as vLLM and TensorRT-LLM do). The block's structure follows ``family`` (see
+``_TRAITS``): sequential pre-norm blocks (Llama, GPT-2) or parallel ones, where attention and
+MLP both read the block's input and their outputs join the residual together (GPT-J with one
+LayerNorm, Falcon's new decoder architecture with one each), as TensorRT-LLM runs them: two
+all-reduces under tensor parallelism, one after each branch.
+
+Attention is unfused (the score matrix goes through memory) or fused (FlashAttention-like:
+scores, softmax and probabilities stay on chip: the layers carry ``on_chip``). Unfused and
+fused both compute the whole score matrix; causal kernels skip the blocks above the diagonal,
+about half of the attention MACs of a long prefill, which is not modelled. Tensor parallelism
+over ``tp`` devices shards heads and MLP columns (Megatron-LM, Shoeybi et al. 2019) and adds
+an all-reduce after the attention output and after the MLP; the workload is what one device
+runs.
 """
 
 from __future__ import annotations
@@ -52,10 +58,42 @@ from hwsim.yamlio import LineMap, load_yaml, validate
 Phase = Literal["prefill", "decode"]
 Attention = Literal["unfused", "fused"]
 
+Family = Literal["llama", "gpt2", "gptj", "falcon"]
+
 #: Hugging Face field names of GPT-2 style configs and their Llama-style equivalents.
 _GPT2_NAMES = {"n_embd": "hidden_size", "n_head": "num_attention_heads",
                "n_layer": "num_hidden_layers", "n_positions": "max_position_embeddings",
                "n_inner": "intermediate_size", "activation_function": "hidden_act"}
+#: Falcon's names (transformers' FalconConfig and the older RWConfig) for the same fields.
+_FALCON_NAMES = {"num_kv_heads": "num_key_value_heads", "n_head_kv": "num_key_value_heads",
+                 "ffn_hidden_size": "intermediate_size"}
+
+
+@dataclass(frozen=True)
+class _Traits:
+    """What a family's block is made of; the counts of ``params`` and the layers of
+    ``llm_workload`` both read it, so the two cannot disagree."""
+
+    layernorm: bool  # LayerNorm (weight and bias: 2 x hidden parameters), else RMSNorm (1 x)
+    learned_positions: bool  # a table of max_position_embeddings rows, else rotary
+    gated_mlp: bool  # SiLU(gate) * up, three matrices; else GELU between two matrices
+    parallel: bool  # attention and MLP both read the block's input (one residual join)
+    norms: int  # norms per block: 2 (sequential, or Falcon's ln_attn + ln_mlp), 1 (GPT-J)
+    attention_bias: bool | None  # biases on q, k, v and output projection; None: the field's
+    mlp_bias: bool
+    lm_head_bias: bool
+
+
+#: Per family, from each model's reference implementation (Hugging Face transformers):
+#: GPT-2 (modeling_gpt2: Conv1D layers with biases), GPT-J (modeling_gptj: q/k/v/out_proj
+#: without bias, fc_in/fc_out and lm_head with bias, one ln_1 for both branches), Falcon with
+#: new_decoder_architecture (modeling_falcon: ln_attn and ln_mlp, ``bias`` false throughout).
+_TRAITS: dict[str, _Traits] = {
+    "llama": _Traits(False, False, True, False, 2, None, False, False),
+    "gpt2": _Traits(True, True, False, False, 2, True, True, False),
+    "gptj": _Traits(True, False, False, True, 1, False, True, True),
+    "falcon": _Traits(True, False, False, True, 2, False, False, False),
+}
 
 
 class LLMConfig(BaseModel):
@@ -65,9 +103,12 @@ class LLMConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     name: str = Field(min_length=1)
-    family: Literal["llama", "gpt2"] = Field(
+    family: Family = Field(
         "llama", description="llama: RMSNorm, rotary positions, gated SiLU MLP, no biases "
-        "(Llama, Mistral, Mixtral, Qwen); gpt2: LayerNorm, learned positions, GELU MLP, biases")
+        "(Llama, Mistral, Mixtral, Qwen); gpt2: LayerNorm, learned positions, GELU MLP, biases; "
+        "gptj: LayerNorm, rotary, attention and GELU MLP in parallel from one LayerNorm, biases "
+        "on the MLP and LM head only; falcon (new decoder architecture: Falcon-40B/180B): "
+        "LayerNorm, rotary, attention and GELU MLP in parallel from a LayerNorm each, no biases")
     hidden_size: int = Field(gt=0)
     num_attention_heads: int = Field(gt=0)
     num_key_value_heads: int | None = Field(None, gt=0, description="GQA/MQA; default: heads")
@@ -92,7 +133,24 @@ class LLMConfig(BaseModel):
                              f"of num_key_value_heads {self.kv_heads}")
         if self.num_experts_per_tok > self.num_local_experts:
             raise ValueError("num_experts_per_tok exceeds num_local_experts")
+        if self.num_local_experts > 1 and not self.traits.gated_mlp:
+            raise ValueError(f"mixtures of experts are modelled with gated MLPs only, not for "
+                             f"family {self.family}")
         return self
+
+    @property
+    def traits(self) -> _Traits:
+        """The structure of the family's blocks (norms, positions, MLP, biases)."""
+        return _TRAITS[self.family]
+
+    @property
+    def qkv_bias(self) -> bool:
+        """Whether the attention's projections have biases: fixed by the family, or the
+        ``attention_bias`` field in the llama family (whose ``params`` then counts the q, k, v
+        biases only, Qwen's rule, while the workload also biases the output projection: a
+        difference of ``hidden_size`` elements per layer, as before the parallel families)."""
+        fixed = self.traits.attention_bias
+        return self.attention_bias if fixed is None else fixed
 
     @property
     def kv_heads(self) -> int:
@@ -104,23 +162,25 @@ class LLMConfig(BaseModel):
 
     def params(self) -> int:
         """Parameters as published (tied embeddings counted once)."""
+        t = self.traits
         h, i, v = self.hidden_size, self.intermediate_size, self.vocab_size
         q = self.num_attention_heads * self.dhead
         kv = self.kv_heads * self.dhead
         e = self.num_local_experts
-        if self.family == "gpt2":
-            attn = h * (q + 2 * kv) + (q + 2 * kv) + q * h + h
-            mlp = 2 * h * i + i + h
-            norms = 4 * h
-            extra = self.max_position_embeddings * h + 2 * h
-        else:
-            bias = (q + 2 * kv) if self.attention_bias else 0
-            attn = h * (q + 2 * kv) + bias + q * h
+        attn = h * (q + 2 * kv) + q * h
+        if self.qkv_bias:
+            # GPT-2's and GPT-J's rules bias the output projection alike; Qwen's (llama family
+            # with attention_bias) biases q, k and v only.
+            attn += (q + 2 * kv) + (h if self.family != "llama" else 0)
+        if t.gated_mlp:
             mlp = e * 3 * h * i + (h * e if e > 1 else 0)
-            norms = 2 * h
-            extra = h
-        head = 0 if self.tie_word_embeddings else v * h
-        return self.num_hidden_layers * (attn + mlp + norms) + v * h + head + extra
+        else:
+            mlp = 2 * h * i + (i + h if t.mlp_bias else 0)
+        norm = 2 * h if t.layernorm else h  # LayerNorm has a scale and a shift
+        positions = self.max_position_embeddings * h if t.learned_positions else 0
+        head = 0 if self.tie_word_embeddings else v * h + (v if t.lm_head_bias else 0)
+        return (self.num_hidden_layers * (attn + mlp + t.norms * norm) + v * h + head
+                + positions + norm)
 
     def active_params(self) -> int:
         """Parameters one token multiplies (experts it is routed to only)."""
@@ -130,15 +190,25 @@ class LLMConfig(BaseModel):
 
 
 def config_from_hf(data: Any, lines: LineMap) -> LLMConfig:
-    """An LLMConfig from the fields of a Hugging Face ``config.json`` (GPT-2 or Llama-style
-    names); fields that do not describe the architecture's shape are ignored."""
+    """An LLMConfig from the fields of a Hugging Face ``config.json`` (GPT-2, Falcon or
+    Llama-style names); fields that do not describe the architecture's shape are ignored.
+
+    The family follows ``model_type``: gpt2 (or GPT-2 names without a model_type), gptj,
+    falcon, else llama. Defaults are those of the family's transformers config class where the
+    file leaves a field out: an MLP of 4 x hidden (GPT-2's and GPT-J's ``n_inner`` null,
+    Falcon's ``ffn_hidden_size``), Falcon's 2048 positions, tied embeddings for GPT-2 and
+    Falcon (PretrainedConfig's default), untied for GPT-J (GPTJConfig's)."""
     if not isinstance(data, dict):
         raise lines.error("a model config must be a mapping of config.json fields")
-    d = {_GPT2_NAMES.get(k, k): v for k, v in data.items()}
-    family = "gpt2" if data.get("model_type") == "gpt2" or "n_embd" in data else "llama"
-    if family == "gpt2" and d.get("intermediate_size") is None and "hidden_size" in d:
-        d["intermediate_size"] = 4 * d["hidden_size"]  # GPT-2: n_inner null means 4 x n_embd
-    if family == "gpt2":
+    d: dict[Any, Any] = {_GPT2_NAMES.get(k, k): v for k, v in data.items()}
+    family = _family(data)
+    if family == "falcon":
+        _check_falcon(data, lines)
+        d = {_FALCON_NAMES.get(k, k): v for k, v in d.items()}
+        d.setdefault("max_position_embeddings", 2048)
+    if family != "llama" and d.get("intermediate_size") is None and "hidden_size" in d:
+        d["intermediate_size"] = 4 * d["hidden_size"]  # n_inner / ffn_hidden_size null: 4 x
+    if family in ("gpt2", "falcon"):
         d.setdefault("tie_word_embeddings", True)
     fields = set(LLMConfig.model_fields)
     kept = {k: v for k, v in d.items() if k in fields and v is not None}
@@ -150,6 +220,27 @@ def config_from_hf(data: Any, lines: LineMap) -> LLMConfig:
     if missing:
         raise lines.error(f"the model config lacks {', '.join(missing)}")
     return validate(LLMConfig, kept, lines)
+
+
+def _family(data: dict[str, Any]) -> Family:
+    kind = data.get("model_type")
+    if kind == "gptj":
+        return "gptj"
+    if kind in ("falcon", "RefinedWeb", "RefinedWebModel"):  # the latter two: Falcon's first
+        return "falcon"                                      # custom-code configs
+    return "gpt2" if kind == "gpt2" or "n_embd" in data else "llama"
+
+
+def _check_falcon(data: dict[str, Any], lines: LineMap) -> None:
+    """Falcon configs other than the new decoder architecture without biases (Falcon-40B and
+    180B) are refused rather than modelled as something else: Falcon-7B's single LayerNorm
+    and multi-query attention, Falcon-RW's ALiBi, biases and sequential blocks."""
+    if data.get("new_decoder_architecture") is not True:
+        raise lines.error("only Falcon's new decoder architecture (new_decoder_architecture: "
+                          "true, as Falcon-40B and 180B) is modelled")
+    unsupported = [k for k in ("alibi", "bias") if data.get(k)]
+    if unsupported:
+        raise lines.error(f"Falcon with {' and '.join(unsupported)} is not modelled")
 
 
 def load_llm_config(name_or_path: str | Path) -> LLMConfig:
@@ -209,7 +300,7 @@ class _Builder:
                                tokens=self.rows, bias=bias, **kw))
 
     def norm(self, name: str, src: str) -> str:
-        kind: EltwiseKind = "layernorm" if self.cfg.family == "gpt2" else "rmsnorm"
+        kind: EltwiseKind = "layernorm" if self.cfg.traits.layernorm else "rmsnorm"
         return self.eltwise(name, kind, self.cfg.hidden_size, [src])
 
     def reduce(self, name: str, src: str) -> str:
@@ -219,19 +310,38 @@ class _Builder:
                                   devices=self.tp))
 
     def block(self, i: int, x: str) -> str:
-        cfg, sh, p = self.cfg, self.shard, f"layers.{i}."
+        cfg, p, h = self.cfg, f"layers.{i}.", self.cfg.hidden_size
+        t = cfg.traits
+        n = self.norm(p + "input_norm", x)
+        o = self.reduce(p + "attn_allreduce", self.attention(p, n))
+        if t.parallel:
+            # Both branches read the block's input (Falcon through a LayerNorm of their own);
+            # their outputs are summed, then joined to the residual.
+            m = self.norm(p + "mlp_norm", x) if t.norms == 2 else n
+            down = self.reduce(p + "mlp_allreduce", self.mlp(p, m))
+            y = self.eltwise(p + "branch_add", "add", h, [o, down])
+            return self.eltwise(p + "residual_add", "add", h, [y, x])
+        x = self.eltwise(p + "attn_add", "add", h, [o, x])
+        n = self.norm(p + "post_norm", x)
+        down = self.reduce(p + "mlp_allreduce", self.mlp(p, n))
+        return self.eltwise(p + "mlp_add", "add", h, [down, x])
+
+    def attention(self, p: str, n: str) -> str:
+        """Self-attention of the normed input ``n``, to the output projection (before any
+        all-reduce)."""
+        cfg, sh = self.cfg, self.shard
         d, h = cfg.dhead, cfg.hidden_size
         group = sh.heads // sh.kv_heads
         q_w, kv_w = sh.heads * d, sh.kv_heads * d
-        gpt2 = cfg.family == "gpt2"
-        bias = gpt2 or cfg.attention_bias
-        n = self.norm(p + "input_norm", x)
+        bias = cfg.qkv_bias
         qkv = self.linear(p + "qkv_proj", n, h, q_w + 2 * kv_w, bias)
         # Split views of the merged projection (no data movement), then rotary positions.
         q = self.add(Eltwise(name=p + "q", kind="slice", shape=[self.rows, q_w], inputs=[qkv]))
         k = self.add(Eltwise(name=p + "k", kind="slice", shape=[self.rows, kv_w], inputs=[qkv]))
         v = self.add(Eltwise(name=p + "v", kind="slice", shape=[self.rows, kv_w], inputs=[qkv]))
-        if not gpt2:
+        if not cfg.traits.learned_positions:
+            # GPT-J rotates 64 of each head's 256 dimensions; the pass still reads and writes
+            # all of q and k, so it is costed whole.
             q = self.eltwise(p + "q_rope", "rope", q_w, [q])
             k = self.eltwise(p + "k_rope", "rope", kv_w, [k])
         decode = self.rows == 1
@@ -245,24 +355,23 @@ class _Builder:
                               shape=[sh.heads, self.rows, self.kv_len], on_chip=list(marks[1])))
         ctx = self.add(Matmul(name=p + "context", inputs=[sm, values], m=m, k=self.kv_len, n=d,
                               count=sh.kv_heads, on_chip=list(marks[2])))
-        o = self.linear(p + "o_proj", ctx, q_w, h, bias)
-        o = self.reduce(p + "attn_allreduce", o)
-        x = self.eltwise(p + "attn_add", "add", h, [o, x])
-        n = self.norm(p + "post_norm", x)
-        if gpt2:
-            up = self.linear(p + "fc", n, h, sh.inter, True)
+        return self.linear(p + "o_proj", ctx, q_w, h, bias)
+
+    def mlp(self, p: str, n: str) -> str:
+        """The MLP of the normed input ``n``, to its last projection (before any all-reduce)."""
+        cfg, sh, h = self.cfg, self.shard, self.cfg.hidden_size
+        if not cfg.traits.gated_mlp:
+            bias = cfg.traits.mlp_bias
+            up = self.linear(p + "fc", n, h, sh.inter, bias)
             act = self.eltwise(p + "gelu", "gelu", sh.inter, [up])
-            down = self.linear(p + "proj", act, sh.inter, h, True)
-        elif cfg.num_local_experts > 1:
-            down = self._moe(p, n)
-        else:
-            gu = self.linear(p + "gate_up_proj", n, h, 2 * sh.inter, False)
-            # SiLU of the gate half times the up half: two operands of the MLP width.
-            act = self.add(Eltwise(name=p + "silu_mul", kind="silu", inputs=[gu],
-                                   shape=[self.rows, sh.inter], operands=2))
-            down = self.linear(p + "down_proj", act, sh.inter, h, False)
-        down = self.reduce(p + "mlp_allreduce", down)
-        return self.eltwise(p + "mlp_add", "add", h, [down, x])
+            return self.linear(p + "proj", act, sh.inter, h, bias)
+        if cfg.num_local_experts > 1:
+            return self._moe(p, n)
+        gu = self.linear(p + "gate_up_proj", n, h, 2 * sh.inter, False)
+        # SiLU of the gate half times the up half: two operands of the MLP width.
+        act = self.add(Eltwise(name=p + "silu_mul", kind="silu", inputs=[gu],
+                               shape=[self.rows, sh.inter], operands=2))
+        return self.linear(p + "down_proj", act, sh.inter, h, False)
 
     def _moe(self, p: str, n: str) -> str:
         cfg, sh, h = self.cfg, self.shard, self.cfg.hidden_size
@@ -284,7 +393,7 @@ class _Builder:
         x = self.add(EmbeddingBag(name="embed_tokens", inputs=[INPUT], num_tables=1,
                                   rows=cfg.vocab_size, dim=h, lookups=self.rows, pooled=False,
                                   prunable=False))
-        if cfg.family == "gpt2":
+        if cfg.traits.learned_positions:
             pos = self.add(EmbeddingBag(name="embed_positions", inputs=[INPUT], num_tables=1,
                                         rows=cfg.max_position_embeddings, dim=h,
                                         lookups=self.rows, pooled=False, prunable=False))
@@ -296,7 +405,7 @@ class _Builder:
             x = self.add(Eltwise(name="last_token", kind="slice", shape=[1, h], inputs=[x]))
         tied = "embed_tokens" if cfg.tie_word_embeddings and self.tp == 1 else None
         self.add(Linear(name="lm_head", inputs=[x], in_features=h, out_features=self.shard.vocab,
-                        tokens=1, bias=False, prunable=False, tied_to=tied))
+                        tokens=1, bias=cfg.traits.lm_head_bias, prunable=False, tied_to=tied))
         return self.layers
 
 

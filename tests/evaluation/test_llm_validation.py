@@ -50,6 +50,24 @@ MODEL_MS = {
     "nemo-llama2-7b-a100-b8": 272.3,
     "nemo-llama2-7b-h100-b1": 122.7,
     "nemo-llama2-7b-h100-b8": 154.5,
+    "trtllm-gptj-6b-a100-ttft-128": 13.66,
+    "trtllm-gptj-6b-a100-ttft-2048": 112.1,
+    "trtllm-falcon-180b-a100-tp8-ttft-128": 63.27,
+    "trtllm-falcon-180b-a100-tp8-ttft-2048": 516.6,
+    "trtllm-gptj-6b-h100-fp8-ttft-128": 3.991,
+    "trtllm-gptj-6b-h100-fp8-ttft-2048": 23.42,
+    "trtllm-falcon-180b-h100-fp8-tp8-ttft-128": 21.87,
+    "trtllm-falcon-180b-h100-fp8-tp8-ttft-2048": 122.0,
+    "trtllm-tput-gptj-h100-fp8-b1024-128x128": 4844.0,
+    "trtllm-tput-gptj-h100-fp8-b120-128x2048": 31460.0,
+    "trtllm-tput-llama-7b-h100-fp8-b768-128x128": 4379.0,
+    "trtllm-tput-llama-7b-h100-fp8-b112-128x2048": 34480.0,
+    "trtllm-tput-llama-7b-h100-fp8-b80-2048x128": 4558.0,
+    "trtllm-tput-llama-7b-h100-fp8-b48-2048x2048": 38220.0,
+    "trtllm-tput-gptj-a100-b512-128x128": 10510.0,
+    "trtllm-tput-llama-7b-a100-b384-128x128": 9312.0,
+    "trtllm-tput-llama-7b-a100-b60-128x2048": 69360.0,
+    "trtllm-tput-llama-7b-a100-b52-2048x128": 12330.0,
 }
 
 
@@ -68,19 +86,28 @@ def test_model_figure(results, case):
     assert results[case].model == pytest.approx(MODEL_MS[case], rel=2e-3)
 
 
+#: The 34 cases the model was first compared with; the TensorRT-LLM GPT-J, Falcon and
+#: throughput rows came later and are held out (test below).
+LATER = ("trtllm-gptj", "trtllm-falcon", "trtllm-tput")
+
+
 def test_error_bounds(results):
-    """Mean |error| 11.2% over 34 cases from 7 sources (13.5% when compute and DRAM were taken
-    as perfectly overlapped); time per output token 6.7% on average (gpt-fast, torchao,
-    lmdeploy), the medium batches (16-64 sequences, GEMMs of 16-64 rows near the ridge) +9 to
-    +17%. The first token of a 128-token prompt on A100 with TensorRT-LLM is within 3% (it was
-    -29%: its GEMMs of 128 rows sit at the roofline ridge, where math and memory do not
-    overlap fully); lmdeploy's first token at 128 is still -28% (per-request engine work, not
-    modelled). H100 in FP8 stays 23-38% too fast: TensorRT-LLM 0.5's FP8 context phase runs
-    far below the FP8 GEMM microbenchmark the config is calibrated on. 2:4 at batch 1:
-    cuSPARSELt gives 1.10x over dense in gpt-fast, the model 1.29x (-15% on the sparse case).
-    The NeMo requests (128 in, 20 out; precision not stated, the least reliable source): -16 to
-    -22%."""
-    errors = {k: r.error for k, r in results.items()}
+    """Mean |error| 11.2% over the first 34 cases from 7 sources (13.5% when compute and DRAM
+    were taken as perfectly overlapped); 11.3% over all 52. Time per output token 6.7% on
+    average (gpt-fast, torchao, lmdeploy), the medium batches (16-64 sequences, GEMMs of 16-64
+    rows near the ridge) +9 to +17%. The first token of a 128-token Llama prompt on A100 with
+    TensorRT-LLM is within 3% (it was -29%: its GEMMs of 128 rows sit at the roofline ridge,
+    where math and memory do not overlap fully); lmdeploy's first token at 128 is still -28%
+    (per-request engine work, not modelled). H100 in FP8 stays 23-38% too fast: TensorRT-LLM
+    0.5's FP8 context phase runs far below the FP8 GEMM microbenchmark the config is
+    calibrated on. 2:4 at batch 1: cuSPARSELt gives 1.10x over dense in gpt-fast, the model
+    1.29x (-15% on the sparse case). The NeMo requests (128 in, 20 out; precision not stated,
+    the least reliable source): -16 to -22%."""
+    every = {k: r.error for k, r in results.items()}
+    assert statistics.mean(abs(e) for e in every.values()) < 0.12
+    assert max(abs(e) for e in every.values()) < 0.45
+    errors = {k: e for k, e in every.items() if not k.startswith(LATER)}
+    assert len(errors) == 34
     assert statistics.mean(abs(e) for e in errors.values()) < 0.12
     assert max(abs(e) for e in errors.values()) < 0.40
     decode = [e for k, e in errors.items() if k.startswith(("gptfast", "torchao", "lmdeploy"))
@@ -94,6 +121,34 @@ def test_error_bounds(results):
     assert -0.30 < errors["lmdeploy-llama2-7b-a100-ftl-128"] < -0.25
     assert -0.20 < errors["cslt-gptfast-llama2-7b-2of4"] < -0.10  # the 2:4 gap, stated
     assert len({r.source for r in results.values()}) >= 5
+
+
+def test_error_bounds_of_the_held_out_trtllm_rows(results):
+    """TensorRT-LLM's GPT-J-6B and Falcon-180B first-token rows (v0.5) and its one-GPU peak
+    throughput rows (v0.6.1), added after the model was written and not used to change it
+    (the GPU overlap exponent that came after them was fitted on cuBLASLt GEMMs).
+
+    First token (8 cases, mean |error| 19.2%; 22.6% with an ideal overlap): on A100 within 14%
+    (GPT-J +13.8% at 128 tokens and -13.1% at 2048, Falcon-180B over 8 GPUs +3.7% and +1.5%;
+    the 128-token rows were -17% and -22% with an ideal overlap); on H100 FP8 too fast, -19%
+    to -43% (GPT-J at 128 the worst), the gap of the Llama FP8 rows; Falcon at 2048 -40.5%:
+    the model's all-reduces carry FP8 bytes where the engine reduces FP16 activations.
+
+    Throughput (10 cases, one static batch of 48 to 1024 requests, mean |error| 5.4%): -12.3%
+    (Llama-2-7B, H100 FP8, batch 768, 128 in and out) to +9.5% (Llama-2-7B, A100, batch 52,
+    2048 in, 128 out: the causal half of the prefill attention is not skipped)."""
+    errors = {k: r.error for k, r in results.items()}
+    first = {k: e for k, e in errors.items() if k.startswith(("trtllm-gptj", "trtllm-falcon"))}
+    assert len(first) == 8
+    assert statistics.mean(abs(e) for e in first.values()) < 0.20
+    a100 = [e for k, e in first.items() if "a100" in k]
+    assert len(a100) == 4 and all(abs(e) < 0.15 for e in a100)
+    h100 = [e for k, e in first.items() if "h100" in k]
+    assert len(h100) == 4 and all(-0.45 < e < -0.15 for e in h100)  # too fast, as Llama's
+    tput = [e for k, e in errors.items() if k.startswith("trtllm-tput")]
+    assert len(tput) == 10
+    assert statistics.mean(abs(e) for e in tput) < 0.06
+    assert all(-0.13 < e < 0.10 for e in tput)
 
 
 def test_json_cases_carry_source_and_error(results):
