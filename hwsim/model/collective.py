@@ -17,6 +17,8 @@ from hwsim.model.cost import LayerCost, layer_cost
 from hwsim.precision import bytes_per_element
 from hwsim.workload.layers import AllReduce
 
+REDUCE_BYTES = 2  # the narrowest element a reduction carries (fp16/bf16)
+
 
 def allreduce_cost(layer: AllReduce, batch: int, precision: str, hw: Hardware) -> LayerCost:
     """Latency and energy, on one device, of all-reducing ``layer``'s tensor over ``hw.link``."""
@@ -24,7 +26,10 @@ def allreduce_cost(layer: AllReduce, batch: int, precision: str, hw: Hardware) -
         raise HwsimError(f"layer '{layer.name}' all-reduces over {layer.devices} devices, but "
                          f"arch '{hw.name}' declares no 'link' between devices")
     p = layer.devices
-    nbytes = layer.elements * batch * bytes_per_element(precision)
+    # Partial sums travel in at least 16 bits: an 8-bit GEMM's outputs are dequantised before
+    # the reduction (summing in 8 bits would lose the result), as serving engines all-reduce
+    # fp16/bf16 activations whatever their GEMMs' precision.
+    nbytes = layer.elements * batch * max(bytes_per_element(precision), REDUCE_BYTES)
     sent = 2.0 * (p - 1) / p * nbytes
     adds = float(layer.vector_ops() * batch)
     # Each reduce step reads the local chunk and writes the sum; the all-gather writes the

@@ -42,8 +42,8 @@ MODEL_MS = {
     "trtllm-llama-70b-a100-tp4-ttft-2048": 365.0,
     "trtllm-llama-7b-h100-fp8-ttft-128": 4.717,
     "trtllm-llama-7b-h100-fp8-ttft-2048": 27.45,
-    "trtllm-llama-70b-h100-fp8-tp4-ttft-128": 16.07,
-    "trtllm-llama-70b-h100-fp8-tp4-ttft-2048": 83.99,
+    "trtllm-llama-70b-h100-fp8-tp4-ttft-128": 17.51,
+    "trtllm-llama-70b-h100-fp8-tp4-ttft-2048": 92.85,
     "cslt-gptfast-llama2-7b-dense": 9.577,
     "cslt-gptfast-llama2-7b-2of4": 7.44,
     "nemo-llama2-7b-a100-b1": 195.8,
@@ -56,8 +56,8 @@ MODEL_MS = {
     "trtllm-falcon-180b-a100-tp8-ttft-2048": 516.6,
     "trtllm-gptj-6b-h100-fp8-ttft-128": 3.991,
     "trtllm-gptj-6b-h100-fp8-ttft-2048": 23.42,
-    "trtllm-falcon-180b-h100-fp8-tp8-ttft-128": 21.87,
-    "trtllm-falcon-180b-h100-fp8-tp8-ttft-2048": 122.0,
+    "trtllm-falcon-180b-h100-fp8-tp8-ttft-128": 24.07,
+    "trtllm-falcon-180b-h100-fp8-tp8-ttft-2048": 141.3,
     "trtllm-tput-gptj-h100-fp8-b1024-128x128": 4844.0,
     "trtllm-tput-gptj-h100-fp8-b120-128x2048": 31460.0,
     "trtllm-tput-llama-7b-h100-fp8-b768-128x128": 4379.0,
@@ -92,13 +92,14 @@ LATER = ("trtllm-gptj", "trtllm-falcon", "trtllm-tput")
 
 
 def test_error_bounds(results):
-    """Mean |error| 11.2% over the first 34 cases from 7 sources (13.5% when compute and DRAM
-    were taken as perfectly overlapped); 11.3% over all 52. Time per output token 6.7% on
+    """Mean |error| 10.8% over the first 34 cases from 7 sources (13.5% when compute and DRAM
+    were taken as perfectly overlapped and FP8 all-reduces moved 8-bit sums); 10.7% over all
+    52. Time per output token 6.7% on
     average (gpt-fast, torchao, lmdeploy), the medium batches (16-64 sequences, GEMMs of 16-64
     rows near the ridge) +9 to +17%. The first token of a 128-token Llama prompt on A100 with
     TensorRT-LLM is within 3% (it was -29%: its GEMMs of 128 rows sit at the roofline ridge,
     where math and memory do not overlap fully); lmdeploy's first token at 128 is still -28%
-    (per-request engine work, not modelled). H100 in FP8 stays 23-38% too fast: TensorRT-LLM
+    (per-request engine work, not modelled). H100 in FP8 stays 15-33% too fast: TensorRT-LLM
     0.5's FP8 context phase runs far below the FP8 GEMM microbenchmark the config is
     calibrated on. 2:4 at batch 1: cuSPARSELt gives 1.10x over dense in gpt-fast, the model
     1.29x (-15% on the sparse case). The NeMo requests (128 in, 20 out; precision not stated,
@@ -108,8 +109,8 @@ def test_error_bounds(results):
     assert max(abs(e) for e in every.values()) < 0.45
     errors = {k: e for k, e in every.items() if not k.startswith(LATER)}
     assert len(errors) == 34
-    assert statistics.mean(abs(e) for e in errors.values()) < 0.12
-    assert max(abs(e) for e in errors.values()) < 0.40
+    assert statistics.mean(abs(e) for e in errors.values()) < 0.11
+    assert max(abs(e) for e in errors.values()) < 0.35
     decode = [e for k, e in errors.items() if k.startswith(("gptfast", "torchao", "lmdeploy"))
               and "ftl" not in k]
     assert statistics.mean(abs(e) for e in decode) < 0.08  # time per output token
@@ -117,7 +118,7 @@ def test_error_bounds(results):
     a100_prefill = [e for k, e in errors.items() if k.startswith("trtllm") and "a100" in k]
     assert max(abs(e) for e in a100_prefill) < 0.04
     h100_fp8 = [e for k, e in errors.items() if "h100-fp8" in k]
-    assert all(-0.40 < e < -0.20 for e in h100_fp8)  # the FP8 gap, stated
+    assert all(-0.35 < e < -0.14 for e in h100_fp8)  # the FP8 gap, stated
     assert -0.30 < errors["lmdeploy-llama2-7b-a100-ftl-128"] < -0.25
     assert -0.20 < errors["cslt-gptfast-llama2-7b-2of4"] < -0.10  # the 2:4 gap, stated
     assert len({r.source for r in results.values()}) >= 5
@@ -128,11 +129,12 @@ def test_error_bounds_of_the_held_out_trtllm_rows(results):
     throughput rows (v0.6.1), added after the model was written and not used to change it
     (the GPU overlap exponent that came after them was fitted on cuBLASLt GEMMs).
 
-    First token (8 cases, mean |error| 19.2%; 22.6% with an ideal overlap): on A100 within 14%
-    (GPT-J +13.8% at 128 tokens and -13.1% at 2048, Falcon-180B over 8 GPUs +3.7% and +1.5%;
-    the 128-token rows were -17% and -22% with an ideal overlap); on H100 FP8 too fast, -19%
-    to -43% (GPT-J at 128 the worst), the gap of the Llama FP8 rows; Falcon at 2048 -40.5%:
-    the model's all-reduces carry FP8 bytes where the engine reduces FP16 activations.
+    First token (8 cases, mean |error| 17.0%; 22.6% with an ideal overlap and 8-bit
+    all-reduces): on A100 within 14% (GPT-J +13.8% at 128 tokens and -13.1% at 2048,
+    Falcon-180B over 8 GPUs +3.7% and +1.5%; the 128-token rows were -17% and -22% with an
+    ideal overlap); on H100 FP8 too fast, -11% to -43% (GPT-J at 128 the worst), the gap of
+    the Llama FP8 rows; Falcon over 8 GPUs -10.8% and -31.1% (-19% and -40.5% when its
+    all-reduces carried 8-bit sums).
 
     Throughput (10 cases, one static batch of 48 to 1024 requests, mean |error| 5.4%): -12.3%
     (Llama-2-7B, H100 FP8, batch 768, 128 in and out) to +9.5% (Llama-2-7B, A100, batch 52,
@@ -140,11 +142,11 @@ def test_error_bounds_of_the_held_out_trtllm_rows(results):
     errors = {k: r.error for k, r in results.items()}
     first = {k: e for k, e in errors.items() if k.startswith(("trtllm-gptj", "trtllm-falcon"))}
     assert len(first) == 8
-    assert statistics.mean(abs(e) for e in first.values()) < 0.20
+    assert statistics.mean(abs(e) for e in first.values()) < 0.18
     a100 = [e for k, e in first.items() if "a100" in k]
     assert len(a100) == 4 and all(abs(e) < 0.15 for e in a100)
     h100 = [e for k, e in first.items() if "h100" in k]
-    assert len(h100) == 4 and all(-0.45 < e < -0.15 for e in h100)  # too fast, as Llama's
+    assert len(h100) == 4 and all(-0.45 < e < -0.10 for e in h100)  # too fast, as Llama's
     tput = [e for k, e in errors.items() if k.startswith("trtllm-tput")]
     assert len(tput) == 10
     assert statistics.mean(abs(e) for e in tput) < 0.06

@@ -76,6 +76,20 @@ def test_large_allreduce_uses_the_bandwidth():
     assert r.time_s["link"] == pytest.approx(8.4e-6 + 14 * 3.4e-6 + sent / 231.6e9, rel=1e-9)
 
 
+def test_eight_bit_models_reduce_sixteen_bit_sums():
+    """An fp8 or int8 model's partial sums are all-reduced as 16-bit activations (engines
+    dequantise before NCCL): the same link bytes as fp16; fp32 sends its own 4 bytes."""
+    h100 = load_arch("h100")
+    rows = {p: evaluate(_reduce(1 << 20, 4, p), h100).layers[0]
+            for p in ("fp8", "int8", "fp16", "fp32")}
+    link = {p: r.energy_breakdown_j["link"] for p, r in rows.items()}
+    assert link["fp8"] == link["int8"] == link["fp16"] == pytest.approx(
+        2 * 3 / 4 * 2 * (1 << 20) * 5.5 * 8 * 1e-12)  # sent bytes x the link's pJ/B
+    assert link["fp32"] == pytest.approx(2 * link["fp16"])
+    assert rows["fp8"].dram_bytes == rows["fp16"].dram_bytes == 3 * 2 * (1 << 20)
+    assert rows["fp8"].time_s["link"] == rows["fp16"].time_s["link"]
+
+
 def test_allreduce_time_grows_with_devices_and_bytes():
     a100 = load_arch("a100")
     t = {(e, p): evaluate(_reduce(e, p), a100).totals["latency_s"]
