@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from hwsim.precision import Precision, bytes_per_element, psum_bytes
+from hwsim.workload.fusion import causal_share
 from hwsim.workload.layers import Conv2d, Layer, Linear, Matmul
 
 DIMS = ("G", "N", "K", "C", "P", "Q", "R", "S")
@@ -44,6 +45,7 @@ class LoopNest:
     precision: Precision = "int8"
     weights_are_activations: bool = False
     on_chip: frozenset[str] = frozenset()  # operands a declared fusion keeps off DRAM
+    work: float = 1.0  # share of the MACs a kernel computes (a fused causal attention's)
 
     @property
     def dims(self) -> dict[str, int]:
@@ -70,7 +72,12 @@ def lower(layer: Layer, batch: int, precision: Precision) -> LoopNest | None:
     """The loop nest of a MAC layer, or None for layers without MACs (pool, eltwise, ...)."""
     nest = _lower(layer, batch, precision)
     if nest is not None and layer.on_chip:
-        return replace(nest, on_chip=frozenset(layer.on_chip))
+        nest = replace(nest, on_chip=frozenset(layer.on_chip))
+        if isinstance(layer, Matmul) and layer.causal:
+            # Fused: the scores (kept on chip) are masked along n, the probabilities (read
+            # from chip) along k; the kernel skips the key blocks above the diagonal.
+            nest = replace(nest, work=causal_share(layer.n if "outputs" in layer.on_chip
+                                                   else layer.k))
     return nest
 
 

@@ -3,7 +3,8 @@
 ``fuse_attention`` finds every attention chain, scores = Q @ K^T -> softmax -> context = P @ V
 (a matmul whose only consumer is a softmax whose only consumer is a matmul reading it as its
 first operand), and marks the score matrix as never leaving the chip: what FlashAttention
-does (Dao et al., NeurIPS 2022), tile by tile. ``unfuse_attention`` clears those marks, so
+does (Dao et al., NeurIPS 2022), tile by tile; a causal chain's fused kernel also skips the
+key blocks above the diagonal (``causal_share``). ``unfuse_attention`` clears those marks, so
 the score matrix goes through memory as separate kernels would send it.
 """
 
@@ -13,6 +14,19 @@ from collections.abc import Iterator
 
 from hwsim.workload.graph import Workload
 from hwsim.workload.layers import Eltwise, Layer, Matmul, Operand
+
+#: Query rows of one block of a fused causal attention kernel (FlashAttention-2's forward
+#: kernels use 128 on Ampere and Hopper for head dimensions up to 128; recalled from its source).
+CAUSAL_QUERY_BLOCK = 128
+
+
+def causal_share(positions: int) -> float:
+    """Share of a causal score matrix of ``positions`` x ``positions`` that a fused kernel
+    computes: query block i visits the key blocks up to its own end, (blocks + 1) / (2 blocks)
+    of the whole with the diagonal blocks computed whole. 128 positions: 1; 2048: 17/32."""
+    blocks = -(-positions // CAUSAL_QUERY_BLOCK)
+    return (blocks + 1) / (2 * blocks)
+
 
 #: The on-chip operands of the three layers of a fused attention chain.
 FUSED: tuple[list[Operand], list[Operand], list[Operand]] = (

@@ -238,6 +238,9 @@ class Matmul(_LayerBase):
     k: int = Field(gt=0)
     n: int = Field(gt=0)
     count: int = Field(1, gt=0, description="independent products per sample, e.g. heads")
+    causal: bool = Field(False, description="a decoder's causally masked attention product "
+                         "(prefill scores Q K^T, context P V): a fused kernel skips the key "
+                         "blocks above the diagonal, an unfused one computes and masks them")
 
     def macs(self) -> int:
         return self.count * self.m * self.k * self.n

@@ -21,9 +21,10 @@ LayerNorm, Falcon's new decoder architecture with one each), as TensorRT-LLM run
 all-reduces under tensor parallelism, one after each branch.
 
 Attention is unfused (the score matrix goes through memory) or fused (FlashAttention-like:
-scores, softmax and probabilities stay on chip: the layers carry ``on_chip``). Unfused and
-fused both compute the whole score matrix; causal kernels skip the blocks above the diagonal,
-about half of the attention MACs of a long prefill, which is not modelled. Tensor parallelism
+scores, softmax and probabilities stay on chip: the layers carry ``on_chip``). A prefill's
+attention matmuls are causal: unfused, the whole score matrix is computed and masked; fused,
+the kernel skips the key blocks above the diagonal, about half of the attention MACs of a long
+prefill (on GPUs; the other targets compute the whole matrix). Tensor parallelism
 over ``tp`` devices shards heads and MLP columns (Megatron-LM, Shoeybi et al. 2019) and adds
 an all-reduce after the attention output and after the MLP; the workload is what one device
 runs.
@@ -349,12 +350,13 @@ class _Builder:
         keys, values = (INPUT, INPUT) if decode else (k, v)
         m = group * self.rows
         marks: tuple[list[Operand], ...] = FUSED if self.fused else ([], [], [])
+        causal = not decode  # a prompt's token i attends to positions up to i
         s = self.add(Matmul(name=p + "scores", inputs=[q, keys], m=m, k=d, n=self.kv_len,
-                            count=sh.kv_heads, on_chip=list(marks[0])))
+                            count=sh.kv_heads, causal=causal, on_chip=list(marks[0])))
         sm = self.add(Eltwise(name=p + "softmax", kind="softmax", inputs=[s],
                               shape=[sh.heads, self.rows, self.kv_len], on_chip=list(marks[1])))
         ctx = self.add(Matmul(name=p + "context", inputs=[sm, values], m=m, k=self.kv_len, n=d,
-                              count=sh.kv_heads, on_chip=list(marks[2])))
+                              count=sh.kv_heads, causal=causal, on_chip=list(marks[2])))
         return self.linear(p + "o_proj", ctx, q_w, h, bias)
 
     def mlp(self, p: str, n: str) -> str:

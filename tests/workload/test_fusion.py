@@ -33,3 +33,44 @@ def test_decode_chains_with_the_cache_as_second_operand():
 def test_workload_without_attention_is_returned_unchanged():
     wl = load_workload("resnet18")
     assert fuse_attention(wl) is wl
+
+
+def test_causal_share_by_hand():
+    """Query blocks of 128 rows visit the key blocks up to their own end."""
+    from hwsim.workload.fusion import causal_share
+
+    assert causal_share(1) == 1.0
+    assert causal_share(128) == 1.0  # one block: the diagonal block is computed whole
+    assert causal_share(256) == 0.75  # blocks 1 + 2 of 2 x 2
+    assert causal_share(2048) == 17 / 32
+    shares = [causal_share(t) for t in range(1, 20_000, 97)]
+    assert all(0.5 < s <= 1.0 for s in shares)
+
+
+def test_prefill_attention_is_causal_and_decode_is_not():
+    cfg = load_llm_config("llama2_7b")
+    pre = llm_workload(cfg, "prefill", 512)
+    dec = llm_workload(cfg, "decode", 512)
+    assert pre.layer("layers.0.scores").causal and pre.layer("layers.0.context").causal
+    assert not dec.layer("layers.0.scores").causal and not dec.layer("layers.0.context").causal
+
+
+def test_gpu_fused_causal_kernel_skips_the_masked_blocks():
+    """On A100 the fused prefill attention of 2048 tokens multiplies 17/32 of the score
+    matrix's MACs (scores and context alike); unfused, the whole matrix; BERT (not causal)
+    all of it either way."""
+    from hwsim.arch.load import load_arch
+    from hwsim.evaluation.evaluate import evaluate
+
+    a100 = load_arch("a100_80gb")
+    wl = llm_workload(load_llm_config("llama2_7b"), "prefill", 2048)
+    rows = {att: {r.name: r for r in evaluate(wl, a100, attention=att).layers}
+            for att in ("fused", "unfused")}
+    for name in ("layers.0.scores", "layers.0.context"):
+        fused, unfused = rows["fused"][name], rows["unfused"][name]
+        assert fused.macs == unfused.macs  # the layer's MACs as written
+        assert fused.skipped_macs == fused.macs * 15 / 32
+        assert unfused.skipped_macs == 0
+    bert = {r.name: r for r in evaluate(load_workload("bert_base_seq128"), a100,
+                                        attention="fused").layers}
+    assert bert["encoder.0.scores"].skipped_macs == 0

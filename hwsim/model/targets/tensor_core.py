@@ -147,14 +147,14 @@ def _kernels(nest: LoopNest, hw: Hardware, profile: SparsityProfile | None,
     dense_rate = _rate(comp.tensor_tflops, p)
     if dense_rate:
         out.append(_gemm(comp, hw, objective, M, N, K, G, dense_rate * comp.dense_efficiency(p),
-                         p, eb, a, b, c, launch=start))
+                         p, eb, a, b, c, work=nest.work, launch=start))
     cuda_tflops = comp.cuda_rate_tflops(p)
     assert cuda_tflops is not None  # checked when the arch was loaded
     cuda = cuda_tflops * 1e12
     # Direct CUDA-core kernel: every operand once, math at half the CUDA-core peak (assumed).
-    direct_s = 2.0 * nest.macs / (cuda * 0.5)
+    direct_s = 2.0 * nest.macs * nest.work / (cuda * 0.5)
     direct_b = G * (a + b + c)
-    out.append(Kernel("cuda_direct", direct_s, direct_b, direct_b, float(nest.macs), 0.0))
+    out.append(Kernel("cuda_direct", direct_s, direct_b, direct_b, nest.macs * nest.work, 0.0))
     if profile is None or nest.weights_are_activations or profile.weight_density >= 1.0:
         return out
     d = profile.weight_density
