@@ -73,7 +73,8 @@ class Hardware:
     sparsity: SparsitySupport
     precisions: tuple[str, ...]
     # DRAM
-    dram_bytes_per_s: float
+    dram_bytes_per_s: float  # sustained (reads, where writes differ)
+    dram_write_bytes_per_s: float | None  # sustained writes; None: as dram_bytes_per_s
     dram_pj_per_byte: float
     burst_bytes: int
     # on-chip memories
@@ -190,6 +191,8 @@ def resolve(arch: ArchSpec) -> Hardware:
         sparsity=arch.sparsity,
         precisions=tuple(arch.precisions),
         dram_bytes_per_s=arch.dram.bandwidth_gbps * 1e9 * arch.dram.achievable_fraction,
+        dram_write_bytes_per_s=(arch.dram.bandwidth_gbps * 1e9 * arch.dram.write_fraction
+                                if arch.dram.write_fraction is not None else None),
         dram_pj_per_byte=8.0 * arch.dram.energy_pj_per_bit,
         burst_bytes=arch.dram.burst_bytes,
         levels=tuple(levels),

@@ -44,6 +44,11 @@ class DramSpec(_Strict):
     achievable_fraction: float = Field(
         1.0, gt=0, le=1, description="share of the peak that streaming kernels sustain "
         "(measured copy bandwidth / peak); the model moves bytes at peak x this fraction")
+    write_fraction: float | None = Field(
+        None, gt=0, le=1, description="share of the peak at which writes drain, where read/"
+        "write turnaround makes it differ from reads; with it, achievable_fraction is the "
+        "share pure reads sustain (e.g. STREAM Dot) and this one follows from a copy's "
+        "(STREAM Copy: half reads, half writes)")
     burst_bytes: int = Field(64, gt=0, description="smallest transfer, bytes (DDR4 BL8 x64: 64)")
     capacity_gib: float | None = Field(None, gt=0, description="memory size, GiB (what fits: "
                                        "weights and KV cache of a language model)")

@@ -35,7 +35,8 @@ class Counts:
     """What one layer does on one accelerator, in counts (arrays over candidates, or floats).
 
     Buffer traffic is in bytes per global buffer name; ``dram_bytes`` is what DRAM moves (burst
-    rounded, metadata included) and ``dram_meta_bytes`` the metadata part of it.
+    rounded, metadata included), ``dram_meta_bytes`` the metadata part of it and
+    ``dram_write_bytes`` the part written.
     """
 
     precision: str
@@ -43,6 +44,7 @@ class Counts:
     overlap: bool  # transfers overlap compute (the producer says, normally hw.overlap)
     dram_bytes: Num = 0.0
     dram_meta_bytes: Num = 0.0
+    dram_write_bytes: Num = 0.0  # the part of dram_bytes written back (outputs, spills)
     buffer_read_bytes: Mapping[str, Num] = field(default_factory=dict)
     buffer_write_bytes: Mapping[str, Num] = field(default_factory=dict)
     mac_ops: Num = 0.0  # MACs that switch (issued and not gated)
@@ -67,7 +69,7 @@ def time_terms(hw: Hardware, c: Counts) -> dict[str, Num]:
     'link' (device-to-device transfers) and 'launch' (the fixed start-up) where there are."""
     terms: dict[str, Num] = {
         "compute": c.compute_cycles / hw.clock_hz,
-        "dram": transfer_time_s(c.dram_bytes, hw),
+        "dram": transfer_time_s(c.dram_bytes, hw, c.dram_write_bytes),
     }
     for lv in hw.levels:
         if lv.port_bytes_per_s is not None and _touches(c, lv.name):

@@ -40,6 +40,7 @@ def allreduce_cost(layer: AllReduce, batch: int, precision: str, hw: Hardware) -
         precision=precision,
         compute_cycles=adds / hw.vector_lanes,
         dram_bytes=local,
+        dram_write_bytes=2.0 * nbytes,  # the sums and the gathered chunks
         buffer_read_bytes={level: nbytes},
         buffer_write_bytes={level: nbytes},
         alu_ops=adds,

@@ -56,6 +56,8 @@ def mac_counts(hw: Hardware, nest: LoopNest, array: ArrayCost, eff: SparseEffect
         precision=nest.precision,
         compute_cycles=array.cycles,
         dram_bytes=moved["weights"] + moved["inputs"] + moved["outputs"],
+        # Outputs move out, and spilled partial sums out and back in (the fill part).
+        dram_write_bytes=moved["outputs"] - traffic.fill["outputs"],
         dram_meta_bytes=meta,
         buffer_read_bytes=reads,
         buffer_write_bytes=writes,

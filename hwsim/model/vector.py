@@ -59,6 +59,7 @@ def vector_layer_cost(layer: Layer, batch: int, precision: str, hw: Hardware) ->
         precision=precision,
         compute_cycles=float(math.ceil(max(ops, elems) / hw.vector_lanes)),
         dram_bytes=in_moved + out_moved,
+        dram_write_bytes=out_moved,
         buffer_read_bytes=reads,
         buffer_write_bytes=dict(reads),
         alu_ops=ops,

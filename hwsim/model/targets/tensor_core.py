@@ -56,6 +56,7 @@ class Kernel:
     macs_executed: float
     metadata_bytes: float
     tile: tuple[int, int] = (0, 0)
+    write_bytes: float = 0.0  # of dram_bytes: the outputs written
 
     def counts(self, hw: Hardware, precision: str, launch_s: float) -> Counts:
         """The kernel's activity for the accounting: math time, L2 and DRAM bytes, MACs.
@@ -65,6 +66,7 @@ class Kernel:
             compute_cycles=self.compute_s * hw.clock_hz,
             dram_bytes=self.dram_bytes,
             dram_meta_bytes=self.metadata_bytes,
+            dram_write_bytes=self.write_bytes,
             buffer_read_bytes={hw.levels[0].name: self.l2_bytes},
             mac_ops=self.macs_executed,
             overlap=hw.overlap,
@@ -113,7 +115,7 @@ def _gemm(comp: TensorCoreCompute, hw: Hardware, objective: str, M: int, N: int,
         dram = max(unique, waves * per_wave + G * c_bytes) + extra_bytes
         frac = work if executed is None else executed
         k = Kernel(name, compute_s, dram, l2_bytes + extra_bytes, G * M * N * K * frac,
-                   metadata, (mt, nt))
+                   metadata, (mt, nt), G * c_bytes)
         value = _score(hw, k, precision, objective, launch)
         if best is None or value < best[0]:
             best = (value, k)
@@ -154,7 +156,8 @@ def _kernels(nest: LoopNest, hw: Hardware, profile: SparsityProfile | None,
     # Direct CUDA-core kernel: every operand once, math at half the CUDA-core peak (assumed).
     direct_s = 2.0 * nest.macs * nest.work / (cuda * 0.5)
     direct_b = G * (a + b + c)
-    out.append(Kernel("cuda_direct", direct_s, direct_b, direct_b, nest.macs * nest.work, 0.0))
+    out.append(Kernel("cuda_direct", direct_s, direct_b, direct_b, nest.macs * nest.work, 0.0,
+                      write_bytes=G * c))
     if profile is None or nest.weights_are_activations or profile.weight_density >= 1.0:
         return out
     d = profile.weight_density
@@ -188,7 +191,7 @@ def _kernels(nest: LoopNest, hw: Hardware, profile: SparsityProfile | None,
     math_s = 2.0 * G * M * nnz / (cuda * comp.csr_efficiency) * profile.imbalance(32)
     dram = G * (a + nnz * eb + meta + c)
     l2 = G * (nnz * M * eb + nnz * eb + meta + c)
-    out.append(Kernel("csr", math_s, dram, l2, G * M * nnz, G * meta))
+    out.append(Kernel("csr", math_s, dram, l2, G * M * nnz, G * meta, write_bytes=G * c))
     return out
 
 
