@@ -165,6 +165,10 @@ class ArchSpec(_Strict):
     attention: Literal["unfused", "fused"] = Field(
         "unfused", description="attention kernels this platform runs: unfused (score matrix "
         "through DRAM) or fused (FlashAttention-like: scores stay on chip)")
+    activations: Literal["dram", "on_chip"] = Field(
+        "dram", description="where a layer's output waits for the layers reading it: dram "
+        "(written back and read again, layer by layer) or on_chip (kept in the buffer that "
+        "holds inputs while the tensors kept fit it, as TPU v1's unified buffer does)")
     link: LinkSpec | None = Field(None, description="device-to-device link (tensor parallelism)")
     sources: dict[str, str] = Field(default_factory=dict)
 
@@ -175,6 +179,10 @@ class ArchSpec(_Strict):
             raise ValueError(f"target kind '{self.kind}' is not implemented yet")
         if not isinstance(self.compute, model):
             object.__setattr__(self, "compute", model.model_validate(self.compute))
+        if self.activations == "on_chip" and self.kind == "tensor_core":
+            raise ValueError("activations: on_chip is for accelerators with an activation "
+                             "buffer; a GPU's kernels write their outputs to memory (L2 "
+                             "residency is not modelled)")
         return self
 
     @field_validator("buffers")

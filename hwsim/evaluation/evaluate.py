@@ -20,12 +20,13 @@ from hwsim.model.cost import LayerCost
 from hwsim.model.loopnest import lower
 from hwsim.model.targets import TARGETS
 from hwsim.model.vector import vector_layer_cost
-from hwsim.precision import Precision
+from hwsim.precision import Precision, bytes_per_element
 from hwsim.report.run import LayerResult, Report, build_report, check_finite
 from hwsim.sparsity.spec import Channel, Nested, Pattern
 from hwsim.workload.fusion import fuse_attention, unfuse_attention
 from hwsim.workload.graph import Workload
 from hwsim.workload.layers import AllReduce, Layer
+from hwsim.workload.residency import keep_activations
 
 __all__ = ["OBJECTIVES", "AttentionPolicy", "evaluate", "layer_precision"]
 
@@ -80,6 +81,11 @@ def evaluate(
     target = TARGETS[hw.kind]
     top = sparsity.level(level) if isinstance(sparsity, Nested) else sparsity
     workload = prune_channels(workload, top if isinstance(top, Channel) else None)
+    if arch.activations == "on_chip":
+        pruned = workload
+        workload = keep_activations(
+            pruned, hw.level_of("inputs").capacity_bytes,
+            lambda layer: bytes_per_element(layer_precision(layer, pruned, arch)))
     cache: dict[object, LayerCost] = {}
     rows: list[LayerResult] = []
     for layer in workload.layers:

@@ -73,7 +73,10 @@ class LayerResult:
             sparsity=sparsity,
             note=cost.note,
             intensity_ops_per_byte=2.0 * cost.macs / cost.dram_bytes if cost.dram_bytes else 0.0,
-            mapping=dict(cost.mapping),
+            # Operands that neither came from nor went to DRAM (a declared fusion, activations
+            # kept in an on-chip buffer).
+            mapping=({**cost.mapping, "on_chip": sorted(layer.on_chip)} if layer.on_chip
+                     else dict(cost.mapping)),
             time_s=dict(cost.time_s),
         )
 
