@@ -101,7 +101,9 @@ MEANINGS: dict[str, str] = {
                              "blocks when it is block-structured, else the array's own tile",
     "SystolicCompute.rows": "PE rows",
     "SystolicCompute.cols": "PE columns",
-    "SystolicCompute.dataflow": "weight (ws), output (os) or input (is) stationary",
+    "SystolicCompute.dataflow": "weight (ws), output (os), input (is) or row (rs) stationary",
+    "SystolicCompute.psum_bits": "row stationary: partial-sum width in the PEs and global "
+                                 "buffer (default: the precision's accumulator)",
     "TensorCoreCompute.sms": "streaming multiprocessors",
     "TensorCoreCompute.smem_kib_per_sm": "shared memory per SM",
     "TensorCoreCompute.l2_bandwidth_gbps": "L2 cache bandwidth",

@@ -173,7 +173,7 @@ def test_markdown_format(capsys):
     assert code == 0
     assert "## `arch.compute.systolic`" in out
     assert "| field | type | unit | default | meaning |" in out
-    assert "| `dataflow` | ws \\| os \\| is |" in out  # pipes escaped outside code spans
+    assert "| `dataflow` | ws \\| os \\| is \\| rs |" in out  # pipes escaped outside code spans
 
 
 def test_markdown_tables_render_one_cell_per_column():
@@ -237,7 +237,7 @@ def test_schema_rejects_what_the_loader_rejects(validators):
         lambda d: d["dram"].update(bogus=1),
         lambda d: d.update(compute={"unroll": {"K": 4}}),  # an fpga section on a systolic arch
         lambda d: d.update(kind="vliw"),
-        lambda d: d["compute"].update(dataflow="rs"),
+        lambda d: d["compute"].update(dataflow="xs"),  # no such dataflow
     ):
         data = copy.deepcopy(base)
         change(data)

@@ -9,7 +9,7 @@ conversion here and its use in ``hwsim/model/dram.py``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from hwsim.arch.compute import FpgaCompute, TensorCoreCompute
@@ -99,6 +99,8 @@ class Hardware:
     leakage_w: float  # chip leakage from the components (0 where not modelled)
     resources: FpgaResources | None  # FPGA blocks used and available on the declared device
     link: Link | None = None  # device-to-device link for tensor parallelism
+    # per-PE register files (``per_pe`` buffers): bytes each PE holds of each operand
+    pe_bytes: dict[str, float] = field(default_factory=dict)
 
     def level_of(self, operand: str) -> Level:
         """The global buffer that holds ``operand``."""
@@ -212,6 +214,7 @@ def resolve(arch: ArchSpec) -> Hardware:
         leakage_w=leakage,
         resources=resources,
         link=_link(arch),
+        pe_bytes={op: b.capacity_kib * 1024 for b in rf for op in b.holds},
     )
 
 

@@ -98,7 +98,7 @@ def _net(cin: int, cout: int, k: int, hw: int) -> object:
 LAYER = st.tuples(st.sampled_from([1, 3, 16, 64]), st.sampled_from([1, 8, 64, 96]),
                   st.sampled_from([1, 3]), st.sampled_from([1, 7, 14]))
 ARRAY = st.tuples(st.sampled_from([1, 2, 8, 16]), st.sampled_from([1, 4, 16]),
-                  st.sampled_from(["ws", "os", "is"]))
+                  st.sampled_from(["ws", "os", "is", "rs"]))
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -85,7 +85,7 @@ def test_base_loads():
     ("old", "new", "line", "needle"),
     [
         ("bandwidth_gbps: 10", "bandwidth_gbps: 0", 8, "bandwidth_gbps"),
-        ("dataflow: ws", "dataflow: rs", 6, "dataflow"),
+        ("dataflow: ws", "dataflow: xs", 6, "dataflow"),  # no such dataflow
         ("kind: systolic", "kind: quantum", 2, "kind"),
         ("clock_mhz: 500", "clock_mhz: fast", 4, "clock_mhz"),
         ("capacity_kib: 64", "capacity_kib: 64, colour: red", 11, "colour"),

@@ -7,10 +7,15 @@ it, the 802816x192x768 GEMM at the roofline ridge set overlap_exponent: both wit
 held out are within 20% (mean 7%; the two 1024-size GEMMs, 18-34 us, are the worst at -11% and
 -19%: back-to-back timing hides part of the launch and reuses L2, which the model does not).
 Eyeriss (JSSC 2017, Table V), with the chip's own buffer split (ifmaps and psums in the global
-buffer, filters streamed into the PEs' filter scratchpads): latency -11% to +28%, DRAM traffic
--21% to +54% (mean |error| 19%; it was 51% with filters in the global buffer). Its row
-stationary dataflow is still approximated as weight stationary (issue "Fidelity to measured
-silicon"). The pins make any change visible.
+buffer, filters streamed into the PEs' filter scratchpads) and its row-stationary dataflow
+(hwsim.model.targets.row_stationary: PE sets of 1-D convolutions, the mapping searched under
+the scratchpad and buffer sizes): latency -1% to +31%, DRAM traffic +1% to +23% (mean |error|
+12%; with the weight-stationary approximation it was latency -11% to +28%, DRAM -21% to +54%,
+mean 19%). The latency bound is looser than before (0.28 -> 0.32) because of CONV1 alone: its
+compute is 13.9 ms (below the measured 16.5 ms) but its 6.1 MB of DRAM traffic add 7.7 ms at the
+assumed 0.8 GB/s with no double buffering; the DRAM bound is tighter (0.55 -> 0.25), as is the
+mean (0.2 -> 0.13). Every error is an overestimate but CONV2's latency. The pins make any change
+visible.
 """
 
 from __future__ import annotations
@@ -26,16 +31,16 @@ MODEL = {
     "zhang-conv4": 2.559,
     "zhang-conv5": 1.707,
     "zhang-total": 20.1,
-    "eyeriss-conv1-latency": 18.08,
-    "eyeriss-conv2-latency": 35.02,
-    "eyeriss-conv3-latency": 24.19,
-    "eyeriss-conv4-latency": 16.84,
-    "eyeriss-conv5-latency": 12.75,
-    "eyeriss-conv1-dram": 3.932,
-    "eyeriss-conv2-dram": 4.401,
-    "eyeriss-conv3-dram": 4.04,
-    "eyeriss-conv4-dram": 1.988,
-    "eyeriss-conv5-dram": 1.995,
+    "eyeriss-conv1-latency": 21.6,
+    "eyeriss-conv2-latency": 38.89,
+    "eyeriss-conv3-latency": 22.97,
+    "eyeriss-conv4-latency": 17.21,
+    "eyeriss-conv5-latency": 11.5,
+    "eyeriss-conv1-dram": 6.131,
+    "eyeriss-conv2-dram": 4.573,
+    "eyeriss-conv3-dram": 3.038,
+    "eyeriss-conv4-dram": 2.27,
+    "eyeriss-conv5-dram": 1.536,
     "a100-gemm-dense": 0.8375,
     "a100-gemm-2of4": 0.5426,
     "azure-a100-gemm-1024x1024x1024": 0.01602,
@@ -75,9 +80,9 @@ def test_error_bounds(results):
     assert sum(abs(e) for e in held_out) / len(held_out) < 0.08
     eyeriss_latency = [e for k, e in err.items() if k.startswith("eyeriss") and "latency" in k]
     eyeriss_dram = [e for k, e in err.items() if k.startswith("eyeriss") and "dram" in k]
-    assert max(abs(e) for e in eyeriss_latency) < 0.28
-    assert max(abs(e) for e in eyeriss_dram) < 0.55
-    assert sum(abs(e) for e in eyeriss_latency + eyeriss_dram) / 10 < 0.2
+    assert max(abs(e) for e in eyeriss_latency) < 0.32  # CONV1 +31% (docstring)
+    assert max(abs(e) for e in eyeriss_dram) < 0.25
+    assert sum(abs(e) for e in eyeriss_latency + eyeriss_dram) / 10 < 0.13
 
 
 def test_bad_reference_file_is_a_located_error(tmp_path):

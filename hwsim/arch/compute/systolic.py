@@ -12,11 +12,16 @@ from hwsim.precision import Precision
 
 
 class SystolicCompute(ComputeSpec):
-    """R x C systolic array with a fixed dataflow (weight/output/input stationary)."""
+    """R x C array with a fixed dataflow: weight, output or input stationary (a systolic
+    array), or row stationary (Eyeriss: PE sets of 1-D convolutions, hwsim.model.targets.
+    row_stationary)."""
 
     rows: int = Field(gt=0)
     cols: int = Field(gt=0)
-    dataflow: Literal["ws", "os", "is"]
+    dataflow: Literal["ws", "os", "is", "rs"]
+    psum_bits: int | None = Field(
+        None, gt=0, description="row stationary only: width of a partial sum where the array "
+        "keeps it (PE psum scratchpads, global buffer); omitted: the precision's accumulator")
 
     def peak_macs_per_cycle(self, clock_hz: float, precision: Precision) -> int:
         return self.rows * self.cols
@@ -36,6 +41,8 @@ class SystolicCompute(ComputeSpec):
         inputs by i cycles and un-delays its outputs in triangular shift registers
         (ucb-bar/gemmini MeshWithDelays.scala, ``shifted``) [code]. Register and multiplexer
         bits: hwsim.arch.area.REG_UM2_PER_BIT, MUX_UM2_PER_BIT."""
+        # Row stationary (rs) is costed as a weight-stationary PE for now: its multicast
+        # buses and the absence of skew lines are not modelled in the area.
         stationary = psum_bits if self.dataflow == "os" else elem_bits
         pe = (mac_um2_45nm(precision) + (2 * elem_bits + psum_bits) * REG_UM2_PER_BIT
               + stationary * (REG_UM2_PER_BIT + MUX_UM2_PER_BIT))

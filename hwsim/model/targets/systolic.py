@@ -27,12 +27,16 @@ from hwsim.model.array import ArrayCost
 from hwsim.model.cost import LayerCost
 from hwsim.model.loopnest import LoopNest
 from hwsim.model.targets.array import array_layer_cost
+from hwsim.model.targets.row_stationary import row_stationary_cost
 from hwsim.sparsity.profile import SparsityProfile
 
 
 def systolic_target(nest: LoopNest, hw: Hardware, objective: str,
                     profile: SparsityProfile | None = None) -> LayerCost:
-    """Cost of a MAC layer on a systolic array."""
+    """Cost of a MAC layer on a systolic array (row stationary: its own mapping search)."""
+    comp = hw.compute
+    if isinstance(comp, SystolicCompute) and comp.dataflow == "rs":
+        return row_stationary_cost(nest, hw, objective, profile)
     return array_layer_cost(nest, hw, objective, profile, systolic_array(nest, hw))
 
 
