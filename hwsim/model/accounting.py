@@ -129,8 +129,8 @@ def overlapped(compute: Num, dram: Num, p: float | None) -> Num:
     kernel at its roofline ridge cannot keep math and memory both busy."""
     if p is None:
         return _larger(compute, dram)
-    if isinstance(compute, float) and isinstance(dram, float):
-        hi, lo = max(compute, dram), min(compute, dram)
+    if isinstance(compute, (int, float)) and isinstance(dram, (int, float)):
+        hi, lo = float(max(compute, dram)), float(min(compute, dram))
         return hi * (1.0 + (lo / hi) ** p) ** (1.0 / p) if hi > 0 else 0.0
     hi_a, lo_a = np.maximum(compute, dram), np.minimum(compute, dram)
     safe = np.where(hi_a > 0, hi_a, 1.0)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from hwsim.workload.fusion import attention_chains, fuse_attention, unfuse_attention
 from hwsim.workload.io import load_workload
 from hwsim.workload.llm import llm_workload, load_llm_config
@@ -71,6 +73,10 @@ def test_gpu_fused_causal_kernel_skips_the_masked_blocks():
         assert fused.macs == unfused.macs  # the layer's MACs as written
         assert fused.skipped_macs == fused.macs * 15 / 32
         assert unfused.skipped_macs == 0
+        # the masked MACs are no work: effective and skipped add up to the layer's MACs, and
+        # the tensor cores are never more than fully used
+        assert fused.effective_macs + fused.skipped_macs == pytest.approx(fused.macs)
+        assert 0 < fused.utilization <= 1
     bert = {r.name: r for r in evaluate(load_workload("bert_base_seq128"), a100,
                                         attention="fused").layers}
     assert bert["encoder.0.scores"].skipped_macs == 0

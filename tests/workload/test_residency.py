@@ -37,20 +37,67 @@ def test_everything_stays_when_it_fits():
 
 
 def test_liveness_by_hand():
-    """fc1's output waits for the add, three layers on: with room for two 1000-byte tensors,
+    """Kept tensors may fill half the buffer (KEPT_SHARE), the tiles of streaming layers the
+    rest. fc1's output waits for the add, three layers on: with room for two 1000-byte tensors,
     fc1 (live at fc1..add) and fc2 (live at fc2..fc3) both stay; fc3 (live at fc3..add) would
     make three at fc3, so it streams, and then the add, which reads fc1 and fc3 as one operand,
     cannot read fc1 on chip either: fc1 goes to DRAM too (so fc2 reads it there). With room
     for three, all stay."""
-    two = _marks(keep_activations(_chain(), 2000, lambda _: 1.0))
+    two = _marks(keep_activations(_chain(), 4000, lambda _: 1.0))
     assert two == {"fc1": [], "fc2": ["outputs"], "fc3": ["inputs"], "add": []}
-    three = _marks(keep_activations(_chain(), 3000, lambda _: 1.0))
+    three = _marks(keep_activations(_chain(), 6000, lambda _: 1.0))
     assert three["add"] == ["inputs"] and three["fc3"] == ["inputs", "outputs"]
 
 
 def test_nothing_fits_returns_the_workload_itself():
     wl = _chain()
-    assert keep_activations(wl, 999, lambda _: 1.0) is wl
+    assert keep_activations(wl, 1999, lambda _: 1.0) is wl
+
+
+def _sliced(width: int):
+    """a (width) -> slice s (its first quarter, a view) -> b reads s."""
+    return build_workload("sliced", [
+        Linear(name="a", in_features=64, out_features=width),
+        Eltwise(name="s", kind="slice", shape=[width // 4], inputs=["a"]),
+        Linear(name="b", in_features=width // 4, out_features=8, inputs=["s"]),
+    ], precision="int8")
+
+
+def test_a_view_is_its_source():
+    """A slice moves nothing: kept exactly when its source is, taking no room of its own. Too
+    big a source goes through DRAM, and its reader fetches the slice from there; a kept one
+    serves the slice's reader on chip."""
+    big = _marks(keep_activations(_sliced(4096), 4096, lambda _: 1.0))  # room for 2048 bytes
+    assert big == {"a": [], "s": [], "b": []}
+    small = _marks(keep_activations(_sliced(1024), 4096, lambda _: 1.0))
+    assert small == {"a": ["outputs"], "s": ["inputs", "outputs"], "b": ["inputs"]}
+    tpu = load_arch("tpu_v1")
+    wl = _sliced(32 << 20)  # 32 MiB does not fit 24 MiB: same traffic as without keeping
+    kept = evaluate(wl, tpu).totals["dram_bytes"]
+    assert kept == evaluate(wl, load_arch("tpu_v1", ["activations=dram"])).totals["dram_bytes"]
+
+
+def test_embedding_indices_stay_with_their_gather():
+    from hwsim.workload.layers import EmbeddingBag
+
+    wl = build_workload("emb", [
+        Linear(name="ids", in_features=8, out_features=16),
+        EmbeddingBag(name="e", num_tables=1, rows=1_000_000, dim=64, lookups=16,
+                     inputs=["ids"]),
+    ], precision="int8")
+    assert _marks(keep_activations(wl, 1e9, lambda _: 1.0)) == {"ids": [], "e": []}
+
+
+def test_fused_scores_are_left_to_the_fusion():
+    """BERT's attention scores, fused, never exist whole: they take no room and no new mark."""
+    from hwsim.workload.fusion import fuse_attention
+
+    wl = fuse_attention(load_workload("bert_base_seq128"))
+    kept = keep_activations(wl, 1e9, lambda _: 1.0)
+    scores = kept.layer("encoder.0.scores")
+    assert "outputs" in scores.on_chip  # the fusion's
+    assert set(scores.on_chip) == {"inputs", "weights", "outputs"}  # q and k stayed on chip
+    assert kept.layer("encoder.0.softmax").on_chip == ["inputs", "outputs"]  # unchanged
 
 
 def test_tpu_v1_moves_only_weights_and_the_image():

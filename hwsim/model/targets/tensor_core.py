@@ -208,7 +208,7 @@ def tensor_core_target(nest: LoopNest, hw: Hardware, objective: str,
     d = profile.weight_density if profile is not None else 1.0
     di = profile.input_density if profile is not None else 1.0
     peak = hw.num_pes * hw.clock_hz  # dense MACs per second
-    useful = nest.macs * d * di
+    useful = nest.macs * nest.work * d * di  # a causal kernel's masked MACs are no work
     dense_i = next((j for j, k in enumerate(kernels) if k.name == "dense"), None)
     note = f"kernel {best.name}"
     if dense_i is not None and dense_i != i:
