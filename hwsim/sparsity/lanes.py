@@ -6,9 +6,12 @@ expected maximum of binomial row loads.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 
+@lru_cache(maxsize=1 << 16)  # a pure function of three numbers, asked again for every mapping
 def expected_max_binomial(n: int, p: float, lanes: int) -> float:
     """E[max of ``lanes`` i.i.d. Binomial(n, p)] = sum_k (1 - F(k)^lanes), k = 0..n-1."""
     if n <= 0 or p <= 0.0:
