@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import copy
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -66,3 +69,23 @@ def make_arch(base: dict[str, Any], **changes: Any) -> ArchSpec:
 @pytest.fixture
 def tiny_fpga() -> ArchSpec:
     return make_arch(TINY_FPGA)
+
+
+@contextmanager
+def time_limit(seconds: int, what: str) -> Iterator[None]:
+    """Raise TimeoutError if the block runs past ``seconds`` (a failing test, not a hung
+    suite); a no-op where the platform has no SIGALRM."""
+    if not hasattr(signal, "SIGALRM"):
+        yield
+        return
+
+    def expire(*_: Any) -> None:
+        raise TimeoutError(f"{what} ran past {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)

@@ -5,11 +5,12 @@ up memory ends in MemoryError, a failed case, instead of taking the machine down
 from __future__ import annotations
 
 import resource
-import signal
 import sys
 from collections.abc import Iterator
 
 import pytest
+
+from tests.conftest import time_limit
 
 #: Address space the test process may grow by during the catalogue, bytes.
 MEMORY_HEADROOM = 4 << 30
@@ -44,17 +45,5 @@ def _memory_limit() -> Iterator[None]:
 
 @pytest.fixture(autouse=True)
 def _time_limit() -> Iterator[None]:
-    if not hasattr(signal, "SIGALRM"):
+    with time_limit(CASE_LIMIT_S, "an adversarial case"):
         yield
-        return
-
-    def expire(signum: int, frame: object) -> None:
-        raise TimeoutError(f"an adversarial case ran past {CASE_LIMIT_S} s")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.alarm(CASE_LIMIT_S)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)

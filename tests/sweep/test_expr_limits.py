@@ -6,9 +6,7 @@ expressions finish and raise nothing but ExprError."""
 
 from __future__ import annotations
 
-import signal
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +28,7 @@ from hwsim.sweep.expr import (
     parse_expr,
 )
 from hwsim.sweep.grid import points
+from tests.conftest import time_limit
 from tests.sweep.test_sweep import SMALL, write
 
 #: Generous bound on one evaluation (the worst takes milliseconds; before the bounds,
@@ -37,18 +36,9 @@ from tests.sweep.test_sweep import SMALL, write
 LIMIT_S = 20
 
 
-@contextmanager
-def bounded(seconds: int = LIMIT_S) -> Iterator[None]:
+def bounded(seconds: int = LIMIT_S) -> AbstractContextManager[None]:
     """Fail (instead of hanging the suite) if the block runs longer than ``seconds``."""
-    def expire(*_: Any) -> None:
-        raise TimeoutError(f"still running after {seconds} s")
-    old = signal.signal(signal.SIGALRM, expire)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, old)
+    return time_limit(seconds, "the block")
 
 
 ENV: dict[str, Any] = {"a": 64, "b": -3, "f": 2.5, "s": "ab", "l": [1, 2], "z": 0,

@@ -7,7 +7,10 @@ the chosen mapping's counts become the reported ``LayerCost``.
 
 from __future__ import annotations
 
+from typing import Any
+
 from hwsim.arch.hardware import Hardware
+from hwsim.model.accounting import Counts
 from hwsim.model.array import ArrayCost
 from hwsim.model.cost import LayerCost, layer_cost
 from hwsim.model.loopnest import LoopNest
@@ -20,6 +23,14 @@ def mapped_cost(nest: LoopNest, hw: Hardware, objective: str, array: ArrayCost,
                 eff: SparseEffect) -> LayerCost:
     """Cost of ``array`` activity (sparsity already applied by ``eff``) under its best tiling."""
     mapping, counts = map_layer(nest, hw, array, eff, objective)
+    return stated_cost(hw, counts, array, eff, {"order": mapping.order, "tile": mapping.tile,
+                                                "candidates": mapping.candidates})
+
+
+def stated_cost(hw: Hardware, counts: Counts, array: ArrayCost, eff: SparseEffect,
+                mapping: dict[str, Any]) -> LayerCost:
+    """The reported cost of a PE array's chosen mapping: its ``counts``, with the array's
+    activity (sparsity applied by ``eff``) stated as utilization and skipped work."""
     useful = array.macs * eff.useful
     return layer_cost(
         hw, counts,
@@ -27,7 +38,7 @@ def mapped_cost(nest: LoopNest, hw: Hardware, objective: str, array: ArrayCost,
         # SCALE-Sim's cycle count ends one cycle before the last fold's (folds x cycles - 1),
         # so a 1x1 array would report 1.0002: useful MACs never exceed the PE-cycles.
         utilization=min(1.0, useful / (array.cycles * array.num_pes)) if array.cycles else 0.0,
-        mapping={"order": mapping.order, "tile": mapping.tile, "candidates": mapping.candidates},
+        mapping=mapping,
         density=eff.density,
         input_density=eff.input_density,
         effective_macs=useful,

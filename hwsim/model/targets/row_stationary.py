@@ -47,12 +47,13 @@ from hwsim.arch.hardware import OPERANDS, Hardware
 from hwsim.errors import InfeasibleHardwareError
 from hwsim.model.accounting import energy_breakdown_j, latency_s, score, secondary
 from hwsim.model.array import ArrayCost
-from hwsim.model.cost import LayerCost, layer_cost
+from hwsim.model.cost import LayerCost
 from hwsim.model.counts import Traffic, mac_counts
 from hwsim.model.dram import burst_efficiency
 from hwsim.model.loopnest import LoopNest
 from hwsim.model.mapper import TIE_TOLERANCE
 from hwsim.model.sparse import SparseEffect, apply_effect, sparse_effect
+from hwsim.model.targets.array import stated_cost
 from hwsim.sparsity.profile import SparsityProfile
 
 
@@ -313,22 +314,10 @@ def row_stationary_cost(nest: LoopNest, hw: Hardware, objective: str,
     _, _, act, array, eff, traffic, counts = min(
         (s for s in scored if s[0] <= top * (1 + TIE_TOLERANCE)), key=lambda s: s[1])
     m = act.mapping
-    useful = array.macs * eff.useful
-    return layer_cost(
-        hw, counts,
-        macs=array.macs,
-        utilization=min(1.0, useful / (array.cycles * array.num_pes)) if array.cycles else 0.0,
-        mapping={"order": "row_stationary",
-                 "tile": {"e": m.e, "p": m.p, "q": m.q, "r": m.r, "t": m.t, "n": m.n,
-                          "m": m.m},
-                 "psum_spill": m.spill,
-                 "dram_bytes": {op: float(v) for op, v in traffic.moved.items()},
-                 "candidates": len(cands)},
-        density=eff.density,
-        input_density=eff.input_density,
-        effective_macs=useful,
-        skipped_macs=array.macs * (1.0 - eff.issued),
-        imbalance=eff.imbalance,
-        note=eff.note,
-    )
+    return stated_cost(hw, counts, array, eff, {
+        "order": "row_stationary",
+        "tile": {"e": m.e, "p": m.p, "q": m.q, "r": m.r, "t": m.t, "n": m.n, "m": m.m},
+        "psum_spill": m.spill,
+        "dram_bytes": {op: float(v) for op, v in traffic.moved.items()},
+        "candidates": len(cands)})
 
