@@ -246,7 +246,7 @@ def _with_accuracy(rows: list[CompareRow], specs: list[Pattern],
 
 def cmd_list(args: argparse.Namespace) -> int:
     from hwsim.arch.load import load_arch
-    from hwsim.workload.io import load_workload
+    from hwsim.workload.summary import summaries
 
     print("accelerators (arch_configs/):")
     for name in bundled_names("arch_configs"):
@@ -256,13 +256,12 @@ def cmd_list(args: argparse.Namespace) -> int:
         except HwsimError as exc:
             print(f"  {name:<22} (invalid: {exc})")
     print("workloads (workloads/):")
-    for name in bundled_names("workloads"):
-        try:
-            w = load_workload(name)
-            print(f"  {name:<22} {len(w):>4} layers {w.macs() / 1e9:>9.3f} GMACs "
-                  f"{w.params() / 1e6:>10.2f} M params  batch {w.batch}")
-        except HwsimError as exc:
-            print(f"  {name:<22} (invalid: {exc})")
+    for name, w in summaries(bundled_names("workloads")).items():
+        if isinstance(w, HwsimError):
+            print(f"  {name:<22} (invalid: {w})")
+            continue
+        print(f"  {name:<22} {w.layers:>4} layers {w.macs / 1e9:>9.3f} GMACs "
+              f"{w.params / 1e6:>10.2f} M params  batch {w.batch}")
     print("language models (models/, for hwsim llm):")
     from hwsim.workload.llm import load_llm_config
 

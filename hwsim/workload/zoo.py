@@ -29,6 +29,7 @@ from hwsim.workload.layers import (
     PoolKind,
 )
 from hwsim.workload.llm import Phase, llm_workload, load_llm_config
+from hwsim.workload.summary import write_index
 
 
 @dataclass(frozen=True)
@@ -368,6 +369,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     for p in write_zoo(args.outdir):
         print(p)
+    print(write_index(args.outdir))  # list's summaries of the files just written
     return 0
 
 
