@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -52,6 +53,31 @@ SYSTOLIC_32: dict[str, Any] = {
     ],
     "interconnect": {"topology": "systolic", "hop_mm": 0.05},
 }
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _references_evaluated_once() -> Iterator[None]:
+    """Each reference file's cases are evaluated once per test session: the validation pins,
+    ``hwsim validate`` and the documentation build all run the same 78 cases (about 14 s each
+    time). A file is keyed by its path and content, so a test's own reference file is
+    evaluated as given, and an error is raised every time (never remembered)."""
+    from hwsim.evaluation import references
+
+    original = references.run_references
+    done: dict[tuple[str, str], list[references.CaseResult]] = {}
+
+    def shared(paths: list[Path] | None = None) -> list[references.CaseResult]:
+        out: list[references.CaseResult] = []
+        for p in paths if paths is not None else references.reference_files():
+            key = (str(Path(p).resolve()), hashlib.sha256(Path(p).read_bytes()).hexdigest())
+            if key not in done:
+                done[key] = original([Path(p)])
+            out.extend(done[key])
+        return out
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(references, "run_references", shared)
+        yield
 
 
 def make_arch(base: dict[str, Any], **changes: Any) -> ArchSpec:

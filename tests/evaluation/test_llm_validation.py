@@ -12,7 +12,8 @@ import statistics
 
 import pytest
 
-from hwsim.evaluation.references import reference_files, run_references
+from hwsim.evaluation import references
+from hwsim.evaluation.references import reference_files
 
 #: The model's figure per case, ms, when these tests were written.
 MODEL_MS = {
@@ -73,8 +74,8 @@ MODEL_MS = {
 
 @pytest.fixture(scope="module")
 def results():
-    return {r.id: r for r in run_references([p for p in reference_files()
-                                            if p.stem == "llm_serving"])}
+    return {r.id: r for r in references.run_references([p for p in reference_files()
+                                                        if p.stem == "llm_serving"])}
 
 
 def test_every_case_is_pinned(results):

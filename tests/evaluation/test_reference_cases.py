@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import pytest
 
-from hwsim.evaluation.references import reference_files, run_references
+from hwsim.evaluation import references
+from hwsim.evaluation.references import reference_files
 
 MODEL = {
     "zhang-conv1": 7.342,
@@ -56,8 +57,8 @@ MODEL = {
 
 @pytest.fixture(scope="module")
 def results():
-    return {r.id: r for r in run_references([p for p in reference_files()
-                                            if p.stem == "accelerators"])}
+    return {r.id: r for r in references.run_references([p for p in reference_files()
+                                                        if p.stem == "accelerators"])}
 
 
 def test_every_case_is_pinned(results):
