@@ -173,6 +173,24 @@ def vgg16_cifar() -> Workload:
                      "Simonyan & Zisserman, ICLR 2015; CIFAR variant with one FC layer")
 
 
+def vgg16() -> Workload:
+    """VGG-16 for ImageNet (configuration D, 224x224): 13 3x3 convolutions with bias in five
+    blocks, each closed by 2x2 max pooling, then fc6-fc8 (138,357,544 parameters; Eyeriss's
+    second benchmark, its layers named as the JSSC 2017 paper names them: conv1_1 ...)."""
+    blocks = [(64, 2), (128, 2), (256, 3), (512, 3), (512, 3)]
+    net = _Net()
+    x = T(INPUT, 3, 224, 224)
+    for b, (width, n) in enumerate(blocks, start=1):
+        for i in range(1, n + 1):
+            x = net.conv(f"conv{b}_{i}", x, width, 3, bias=True)
+        x = net.pool(f"pool{b}", x, 2, 2)
+    f = net.linear("fc6", x.name, x.c * x.h * x.w, 4096)
+    f = net.linear("fc7", f, 4096, 4096)
+    net.linear("fc8", f, 4096, 1000)
+    return _workload("vgg16", net, 1, "VGG-16 for ImageNet (224x224, configuration D)",
+                     "Simonyan & Zisserman, ICLR 2015; torchvision vgg16 shapes")
+
+
 def lenet5() -> Workload:
     """LeNet-5 on 32x32 inputs (LeCun et al. 1998), max pooling."""
     net = _Net()
@@ -333,6 +351,7 @@ ZOO: dict[str, Callable[[], Workload]] = {
     "resnet50": lambda: resnet_imagenet(50),
     "resnet110_cifar": lambda: resnet_cifar(110),
     "vgg16_cifar": vgg16_cifar,
+    "vgg16": vgg16,
     "lenet5": lenet5,
     "mobilenet_v2": mobilenet_v2,
     "bert_base_seq128": bert_base,

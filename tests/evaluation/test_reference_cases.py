@@ -14,8 +14,9 @@ the scratchpad and buffer sizes): latency -1% to +31%, DRAM traffic +1% to +23% 
 mean 19%). The latency bound is looser than before (0.28 -> 0.32) because of CONV1 alone: its
 compute is 13.9 ms (below the measured 16.5 ms) but its 6.1 MB of DRAM traffic add 7.7 ms at the
 assumed 0.8 GB/s with no double buffering; the DRAM bound is tighter (0.55 -> 0.25), as is the
-mean (0.2 -> 0.13). Every error is an overestimate but CONV2's latency. The pins make any change
-visible.
+mean (0.2 -> 0.13). Every error is an overestimate but CONV2's latency. Held out, VGG-16 on
+Eyeriss (JSSC 2017 Table VI, batch 3) is within 10% on its 28x28 and 14x14 layers and 2-3x too
+fast on the larger maps (test_eyeriss_vgg16_gap). The pins make any change visible.
 """
 
 from __future__ import annotations
@@ -42,6 +43,19 @@ MODEL = {
     "eyeriss-conv3-dram": 3.038,
     "eyeriss-conv4-dram": 2.27,
     "eyeriss-conv5-dram": 1.536,
+    "eyeriss-vgg16-conv1_1-latency": 33.19,
+    "eyeriss-vgg16-conv1_2-latency": 266.1,
+    "eyeriss-vgg16-conv2_1-latency": 134.1,
+    "eyeriss-vgg16-conv2_2-latency": 244.8,
+    "eyeriss-vgg16-conv3_1-latency": 108.4,
+    "eyeriss-vgg16-conv3_2-latency": 204.1,
+    "eyeriss-vgg16-conv3_3-latency": 203.9,
+    "eyeriss-vgg16-conv4_1-latency": 100.1,
+    "eyeriss-vgg16-conv4_2-latency": 193.9,
+    "eyeriss-vgg16-conv4_3-latency": 190.8,
+    "eyeriss-vgg16-conv5_1-latency": 49.57,
+    "eyeriss-vgg16-conv5_2-latency": 48.95,
+    "eyeriss-vgg16-conv5_3-latency": 48.87,
     "a100-gemm-dense": 0.8375,
     "a100-gemm-2of4": 0.5426,
     "azure-a100-gemm-1024x1024x1024": 0.01602,
@@ -79,11 +93,29 @@ def test_error_bounds(results):
     assert len(held_out) == 6
     assert max(abs(e) for e in held_out) < 0.20
     assert sum(abs(e) for e in held_out) / len(held_out) < 0.08
-    eyeriss_latency = [e for k, e in err.items() if k.startswith("eyeriss") and "latency" in k]
-    eyeriss_dram = [e for k, e in err.items() if k.startswith("eyeriss") and "dram" in k]
+    eyeriss_latency = [e for k, e in err.items() if k.startswith("eyeriss-conv") and "latency" in k]
+    eyeriss_dram = [e for k, e in err.items() if k.startswith("eyeriss-conv") and "dram" in k]
     assert max(abs(e) for e in eyeriss_latency) < 0.32  # CONV1 +31% (docstring)
     assert max(abs(e) for e in eyeriss_dram) < 0.25
     assert sum(abs(e) for e in eyeriss_latency + eyeriss_dram) / 10 < 0.13
+
+
+def test_eyeriss_vgg16_gap(results):
+    """Held out, VGG-16 at batch 3 (JSSC 2017 Table VI): the layers of 28x28 and 14x14 maps are
+    within 10%, and the first convolution (3 input channels, DRAM bound) within 15%; the
+    chip is 2x slower than the model on the 56x56 layers and 3x on the 112x112 and 224x224
+    ones. The model finds fully used PEs there (its time is compute plus the unhidden DRAM
+    traffic, as on the small maps that it gets right); what slows the chip on large maps is
+    not modelled (docs/validation: known gaps)."""
+    err = {k.split("-")[2]: r.error for k, r in results.items() if "vgg16" in k}
+    assert len(err) == 13
+    small = [e for k, e in err.items() if k.startswith(("conv4", "conv5"))]
+    assert max(abs(e) for e in small) < 0.10
+    assert abs(err["conv1_1"]) < 0.15
+    for k in ("conv3_1", "conv3_2", "conv3_3"):
+        assert -0.55 < err[k] < -0.40
+    for k in ("conv1_2", "conv2_1", "conv2_2"):
+        assert -0.75 < err[k] < -0.60
 
 
 def test_bad_reference_file_is_a_located_error(tmp_path):

@@ -23,6 +23,7 @@ PUBLISHED = {
     "vgg16_cifar": (313.2e6, 14.73e6),  # 13 conv + FC 512->10
     "mobilenet_v2": (300.8e6, 3.505e6),  # Sandler et al. 2018: 300 M MACs, 3.4-3.5 M params
     "alexnet": (724.4e6, 60.97e6),  # Caffe reference 2-group AlexNet, 227x227
+    "vgg16": (15.47e9, 138.357544e6),  # torchvision: 15.47 GMACs, 138,357,544 params
 }
 
 
