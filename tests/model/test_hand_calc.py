@@ -107,3 +107,19 @@ def test_start_ups_of_the_first_tiles_are_exposed_under_double_buffering():
     assert slow.mapping == base.mapping
     assert slow.latency_s - base.latency_s == pytest.approx(3 * 0.64e-6)
 
+
+def test_zhang_conv5_fill_by_hand():
+    """AlexNet CONV5 on Zhang FPGA'15 (two groups of 192 -> 128 channels, 13x13, 3x3):
+    cycles = G * ceil(M/Tm) * ceil(N/Tn) * ceil(R/Tr) * ceil(C/Tc) * (Tr*Tc*K*K + P)."""
+    from hwsim.arch import load_arch
+    from hwsim.workload import load_workload
+
+    arch = load_arch("zhang_fpga15")
+    # P = depth - 1 = 4 (fp32 multiply) + (3 adder-tree levels for Tn = 7 + 1 accumulate)
+    # x 5 (fp32 add) - 1 = 23 cycles.
+    assert arch.hw.pipeline_fill_cycles == 23
+    wl = load_workload("alexnet")
+    r = next(x for x in evaluate(wl, arch).layers if x.name == "conv5")
+    assert (r.mapping["tile"]["P"], r.mapping["tile"]["Q"]) == (13, 13)  # Tr = Tc = 13
+    tiles = 2 * 2 * 28 * 1 * 1  # G * ceil(128/64) * ceil(192/7) * ceil(13/13) * ceil(13/13)
+    assert r.compute_cycles == tiles * (13 * 13 * 3 * 3 + 23)  # 112 * 1544 = 172928
