@@ -54,7 +54,8 @@ class DramSpec(_Strict):
         0.0, ge=0, description="accelerator clock cycles from a tile transfer's first request "
         "to its first data (AXI read latency through the interconnect and memory controller), "
         "paid once per tile moved to or from DRAM; the bursts after the first follow behind it. "
-        "0: none modelled")
+        "Counted on the DRAM tiling of the fpga and systolic (ws, os, is) targets; the "
+        "row-stationary, GPU and scratchpad models ignore it. 0: none modelled")
     capacity_gib: float | None = Field(None, gt=0, description="memory size, GiB (what fits: "
                                        "weights and KV cache of a language model)")
     energy_pj_per_bit: float = Field(gt=0, description="access energy incl. I/O, pJ per bit")
