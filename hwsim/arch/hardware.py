@@ -101,6 +101,10 @@ class Hardware:
     link: Link | None = None  # device-to-device link for tensor parallelism
     # per-PE register files (``per_pe`` buffers): bytes each PE holds of each operand
     pe_bytes: dict[str, float] = field(default_factory=dict)
+    # pipeline fill of the compute array, cycles per pass over a tile (ComputeSpec)
+    pipeline_fill_cycles: float = 0.0
+    # start-up of one tile transfer to or from DRAM, seconds (dram.transfer_latency_cycles)
+    dram_startup_s: float = 0.0
 
     def level_of(self, operand: str) -> Level:
         """The global buffer that holds ``operand``."""
@@ -215,6 +219,8 @@ def resolve(arch: ArchSpec) -> Hardware:
         resources=resources,
         link=_link(arch),
         pe_bytes={op: b.capacity_kib * 1024 for b in rf for op in b.holds},
+        pipeline_fill_cycles=comp.pipeline_fill_cycles(),
+        dram_startup_s=arch.dram.transfer_latency_cycles / clock,
     )
 
 

@@ -50,6 +50,12 @@ class DramSpec(_Strict):
         "share pure reads sustain (e.g. STREAM Dot) and this one follows from a copy's "
         "(STREAM Copy: half reads, half writes)")
     burst_bytes: int = Field(64, gt=0, description="smallest transfer, bytes (DDR4 BL8 x64: 64)")
+    transfer_latency_cycles: float = Field(
+        0.0, ge=0, description="accelerator clock cycles from a tile transfer's first request "
+        "to its first data (AXI read latency through the interconnect and memory controller), "
+        "paid once per tile moved to or from DRAM; the bursts after the first follow behind it. "
+        "Counted on the DRAM tiling of the fpga and systolic (ws, os, is) targets; the "
+        "row-stationary, GPU and scratchpad models ignore it. 0: none modelled")
     capacity_gib: float | None = Field(None, gt=0, description="memory size, GiB (what fits: "
                                        "weights and KV cache of a language model)")
     energy_pj_per_bit: float = Field(gt=0, description="access energy incl. I/O, pJ per bit")

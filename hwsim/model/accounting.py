@@ -7,7 +7,9 @@ candidate) or a float; the arithmetic is the same elementwise.
 
 Latency: when transfers overlap compute (every global buffer double-buffered, or a GPU's
 warps), the slowest of compute, DRAM and each buffer port sets the pace, and the transfers that
-cannot overlap (first tiles in, last tile out) are added. Where the arch declares an overlap
+cannot overlap (first tiles in, last tile out) are added. DRAM time is the bytes at the sustained
+bandwidth plus, where the arch declares a transfer latency, that start-up once per tile
+transfer (the first tiles' start-ups are exposed with them). Where the arch declares an overlap
 exponent p (a GPU generation's kernels, fitted at the roofline ridge), compute and DRAM
 combine as (compute^p + dram^p)^(1/p) instead of the larger of the two. Otherwise DRAM time
 adds to the slower of compute and the ports. A fixed start-up (a kernel launch) is added either way.
@@ -52,6 +54,8 @@ class Counts:
     rf_bytes: Num = 0.0  # per-PE register-file bytes accessed
     hop_bits: Num = 0.0  # bit-hops on the array interconnect
     exposed_bytes: Num = 0.0  # DRAM transfers that cannot overlap compute
+    dram_transfers: Num = 0.0  # tile transfers to or from DRAM, each paying hw.dram_startup_s
+    exposed_transfers: float = 0.0  # of those, the ones that cannot overlap compute
     fixed_s: float = 0.0  # start-up that nothing hides (kernel launch)
     link_bytes: Num = 0.0  # bytes each device sends over its device-to-device link
     link_steps: Num = 0.0  # sequential message steps on that link (each pays its latency)
@@ -71,6 +75,8 @@ def time_terms(hw: Hardware, c: Counts) -> dict[str, Num]:
         "compute": c.compute_cycles / hw.clock_hz,
         "dram": transfer_time_s(c.dram_bytes, hw, c.dram_write_bytes),
     }
+    if hw.dram_startup_s > 0:  # each tile transfer waits for its first data (AXI latency)
+        terms["dram"] = terms["dram"] + c.dram_transfers * hw.dram_startup_s
     for lv in hw.levels:
         if lv.port_bytes_per_s is not None and _touches(c, lv.name):
             moved = c.buffer_read_bytes.get(lv.name, 0.0) + c.buffer_write_bytes.get(lv.name, 0.0)
@@ -114,7 +120,8 @@ def latency_s(hw: Hardware, c: Counts, terms: Mapping[str, Num] | None = None) -
         for k, v in t.items():
             if k not in ("compute", "dram", "launch"):
                 slowest = _larger(slowest, v)
-        return slowest + transfer_time_s(c.exposed_bytes, hw) + c.fixed_s
+        exposed = transfer_time_s(c.exposed_bytes, hw) + c.exposed_transfers * hw.dram_startup_s
+        return slowest + exposed + c.fixed_s
     on_chip: Num = t["compute"]
     for k, v in t.items():
         if k not in ("compute", "dram", "launch"):

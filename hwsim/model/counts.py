@@ -22,12 +22,18 @@ from hwsim.model.sparse import SparseEffect
 class Traffic:
     """DRAM traffic of a tiling per operand, bytes: ``moved`` (burst-rounded; outputs include
     partial-sum spills out and back), ``useful`` (before burst rounding), ``fill`` (written
-    into the operand's buffer from DRAM); ``exposed`` cannot overlap compute."""
+    into the operand's buffer from DRAM); ``exposed`` cannot overlap compute. ``transfers``
+    counts the tiles moved to or from DRAM (each pays the arch's transfer start-up),
+    ``exposed_transfers`` those among them that cannot overlap compute, and ``passes`` the
+    pipelined passes of the array over its tiles (each pays the array's pipeline fill)."""
 
     moved: Mapping[str, Num]
     useful: Mapping[str, Num]
     fill: Mapping[str, Num]
     exposed: float
+    transfers: Num = 0.0
+    exposed_transfers: float = 0.0
+    passes: Num = 0.0
 
 
 def mac_counts(hw: Hardware, nest: LoopNest, array: ArrayCost, eff: SparseEffect,
@@ -35,7 +41,9 @@ def mac_counts(hw: Hardware, nest: LoopNest, array: ArrayCost, eff: SparseEffect
     """Everything a MAC layer does: array activity (sparsity applied) and a tiling's traffic.
 
     Buffer bytes: the array's reads and writes of each operand (outputs as partial sums), the
-    fills from DRAM, and the results and spilled partial sums read out towards DRAM.
+    fills from DRAM, and the results and spilled partial sums read out towards DRAM. Compute
+    cycles: the array's, plus its pipeline fill once per pass over a tile where the arch has
+    one (so the tiling decides how often it is paid).
     """
     reads: dict[str, Num] = {}
     writes: dict[str, Num] = {}
@@ -54,7 +62,8 @@ def mac_counts(hw: Hardware, nest: LoopNest, array: ArrayCost, eff: SparseEffect
     rf_width = (2 * nest.elem_bytes + nest.psum_bytes) / 3
     return Counts(
         precision=nest.precision,
-        compute_cycles=array.cycles,
+        compute_cycles=(array.cycles + traffic.passes * hw.pipeline_fill_cycles
+                        if hw.pipeline_fill_cycles > 0 else array.cycles),
         dram_bytes=moved["weights"] + moved["inputs"] + moved["outputs"],
         # Outputs move out, and spilled partial sums out and back in (the fill part).
         dram_write_bytes=moved["outputs"] - traffic.fill["outputs"],
@@ -65,5 +74,7 @@ def mac_counts(hw: Hardware, nest: LoopNest, array: ArrayCost, eff: SparseEffect
         rf_bytes=array.rf_accesses * rf_width,
         hop_bits=array.hop_bits,
         exposed_bytes=traffic.exposed,
+        dram_transfers=traffic.transfers,
+        exposed_transfers=traffic.exposed_transfers,
         overlap=hw.overlap,
     )

@@ -101,7 +101,10 @@ class TileTable:
     moved: np.ndarray  # (order, operand, M) bytes moved
     spill: np.ndarray  # (M,) partial-sum spill bytes (read + write) in the spilling orders
     tile_bytes: np.ndarray  # (operand, M) footprints in their buffers
+    transfers: np.ndarray  # (order, M) tiles moved to or from DRAM, all operands
+    passes: np.ndarray  # (M,) pipelined passes of the array over its tiles
     exposed: float  # smallest feasible first-tiles-in + last-tile-out bytes (0 if no overlap)
+    exposed_transfers: float  # the tile transfers among those (0 if no overlap)
 
 
 BufferKey = tuple[tuple[str, tuple[str, ...], float, bool], ...]
@@ -115,7 +118,8 @@ TABLE_CACHE_BYTES = 48 << 20
 
 def _table_bytes(table: TileTable) -> int:
     return int(table.tiles.nbytes + table.useful.nbytes + table.moved.nbytes
-               + table.spill.nbytes + table.tile_bytes.nbytes)
+               + table.spill.nbytes + table.tile_bytes.nbytes + table.transfers.nbytes
+               + table.passes.nbytes)
 
 
 #: Memory for the tables kept to serve smaller buffers (see ``tile_table``).
@@ -168,13 +172,15 @@ def _fitting(table: TileTable, nest: LoopNest, buffers: BufferKey) -> TileTable 
         return None
     tile_w, tile_i, tile_o = (t[fits] for t in table.tile_bytes)
     exposed = 0.0
-    if all(double for *_, double in buffers):
+    overlap = all(double for *_, double in buffers)
+    if overlap:
         exposed = float(_exposed(tile_w, tile_i, tile_o, nest).min())
     parts = (table.tiles[:, fits], table.useful[:, :, fits], table.moved[:, :, fits],
-             table.spill[fits], np.stack([tile_w, tile_i, tile_o]))
+             table.spill[fits], np.stack([tile_w, tile_i, tile_o]), table.transfers[:, fits],
+             table.passes[fits])
     for a in parts:
         a.flags.writeable = False  # shared through the cache
-    return TileTable(*parts, exposed)
+    return TileTable(*parts, exposed, _exposed_transfers(nest, overlap))
 
 
 def _exposed(tile_w: np.ndarray, tile_i: np.ndarray, tile_o: np.ndarray,
@@ -184,6 +190,12 @@ def _exposed(tile_w: np.ndarray, tile_i: np.ndarray, tile_o: np.ndarray,
     off = {op: 0.0 if op in nest.on_chip else 1.0 for op in OPERANDS}
     return (tile_w * off["weights"] + tile_i * off["inputs"]
             + tile_o * nest.elem_bytes / nest.psum_bytes * off["outputs"])
+
+
+def _exposed_transfers(nest: LoopNest, overlap: bool) -> float:
+    """Tile transfers double-buffering cannot hide: the first weight and input tiles in and the
+    last output tile out (those of operands that move at all); none without overlap."""
+    return float(sum(op not in nest.on_chip for op in OPERANDS)) if overlap else 0.0
 
 
 def _build_table(nest: LoopNest, granule: tuple[tuple[str, int], ...], buffers: BufferKey,
@@ -248,6 +260,7 @@ def _build_table(nest: LoopNest, granule: tuple[tuple[str, int], ...], buffers: 
     spill = take(2.0 * (trips["C"] - 1.0) * G * N * K * P * Q * pb * off["outputs"])
     x_trips = take(trips["N"] * trips["P"] * trips["Q"])
     k_trips = take(trips["K"])
+    c_trips = take(trips["C"])
 
     # Contiguous runs (layouts KCRS and NCHW) decide burst efficiency.
     run_w = np.where(bc < C, bc * R * S * eb, bk * C * R * S * eb) * size_w
@@ -266,9 +279,25 @@ def _build_table(nest: LoopNest, granule: tuple[tuple[str, int], ...], buffers: 
     useful[2, 0], useful[2, 1], useful[2, 2] = w_once * x_trips, i_once, o_once + spill
     useful *= np.array([off[op] for op in OPERANDS])[None, :, None]
     moved = useful / effs[None]
-    for a in (useful, moved, spill, tile_bytes):
+    # Tiles moved, per order as the bytes above: a tile loop re-loads an operand's tile each
+    # time an index it depends on changes; spilled partial sums go out and come back in.
+    every = G * x_trips * k_trips * c_trips
+    outs = G * x_trips * k_trips
+    spilled = outs * (2.0 * c_trips - 1.0)
+    moves = np.empty((len(ORDERS), len(OPERANDS), m))
+    moves[0, 0], moves[0, 1], moves[0, 2] = every, every, outs
+    moves[1, 0], moves[1, 1], moves[1, 2] = G * k_trips * c_trips, every, spilled
+    moves[2, 0], moves[2, 1], moves[2, 2] = every, G * x_trips * c_trips, spilled
+    transfers = (moves * np.array([off[op] for op in OPERANDS])[None, :, None]).sum(axis=1)
+    # The array's pipelined passes (Zhang FPGA'15's tiles): one per image, per block of the
+    # unrolled channel dimensions (a channel dimension not unrolled: per channel) and per
+    # spatial tile, whose rows and columns (and the kernel window) stream through one pass.
+    channels = math.prod(math.ceil(dims[d] / gran.get(d, 1)) for d in ("N", "K", "C"))
+    passes = take(G * channels * trips["P"] * trips["Q"])
+    for a in (useful, moved, spill, tile_bytes, transfers, passes):
         a.flags.writeable = False  # shared through the cache
-    return TileTable(np.stack([tn, tk, tc, tp, tq]), useful, moved, spill, tile_bytes, exposed)
+    return TileTable(np.stack([tn, tk, tc, tp, tq]), useful, moved, spill, tile_bytes,
+                     transfers, passes, exposed, _exposed_transfers(nest, overlap))
 
 
 def _buffers_key(hw: Hardware) -> BufferKey:
@@ -285,6 +314,9 @@ def table_traffic(table: TileTable) -> Traffic:
         fill={"weights": table.useful[:, 0, :], "inputs": table.useful[:, 1, :],
               "outputs": spill_fill},
         exposed=table.exposed,
+        transfers=table.transfers,
+        exposed_transfers=table.exposed_transfers,
+        passes=table.passes,
     )
 
 
@@ -308,6 +340,7 @@ def _candidate_counts(key: tuple[Hashable, ...], table: TileTable, hw: Hardware,
     depend on: the table, which buffer holds each operand, overlap, the array's activity and
     the sparsity effect."""
     full = (*key, tuple(hw.level_of(op).name for op in OPERANDS), hw.overlap,
+            hw.pipeline_fill_cycles,
             array.cycles, array.macs, tuple(sorted(array.buffer_reads.items())),
             tuple(sorted(array.buffer_writes.items())), array.rf_accesses, array.hop_bits, eff)
     counts = _COUNTS.get(full)
@@ -367,5 +400,7 @@ def map_layer(nest: LoopNest, hw: Hardware, array: ArrayCost, eff: SparseEffect,
         tile_bytes={op: float(table.tile_bytes[j, idx]) for j, op in enumerate(OPERANDS)},
         candidates=m * len(ORDERS),
     )
-    chosen = mac_counts(hw, nest, array, eff, Traffic(moved_b, useful_b, fill, table.exposed))
+    chosen = mac_counts(hw, nest, array, eff, Traffic(
+        moved_b, useful_b, fill, table.exposed, transfers=float(table.transfers[oi, idx]),
+        exposed_transfers=table.exposed_transfers, passes=float(table.passes[idx])))
     return mapping, chosen

@@ -68,3 +68,58 @@ def test_double_buffering_overlaps_transfers(tiny_fpga):
     double = evaluate(wl, make_arch(TINY_FPGA, buffers=bufs)).layers[0]
     assert double.latency_s < single.latency_s
     assert double.latency_s >= 5.76e-6  # never faster than the compute itself
+
+
+def test_pipeline_fill_and_transfer_start_up_by_hand():
+    """The tiny conv again, with fp-style pipeline latencies and an AXI-like start-up."""
+    from tests.conftest import TINY_FPGA, make_arch
+
+    layer = Conv2d(name="c", in_channels=3, out_channels=4, kernel=3, input_hw=6)
+    wl = build_workload("one_conv", [layer])
+    arch = make_arch(TINY_FPGA, **{"compute.mul_latency_cycles": 4,
+                                   "compute.add_latency_cycles": 5,
+                                   "dram.transfer_latency_cycles": 64})
+    r = evaluate(wl, arch).layers[0]
+    # Depth: multiply 4 + one adder-tree level (C unrolled 2 wide: ceil(log2 2) = 1) x 5 + the
+    # add into the output buffer 5 = 14 cycles, so 13 cycles of fill per pass.
+    assert arch.hw.pipeline_fill_cycles == 13
+    # Everything fits, so the tile is the whole 4x4 output: passes = ceil(K/2) * ceil(C/2) *
+    # ceil(P/4) * ceil(Q/4) = 2 * 2 * 1 * 1 = 4, i.e. 52 cycles on top of the array's 576.
+    assert r.mapping["tile"]["P"] == 4 and r.mapping["tile"]["Q"] == 4
+    assert r.compute_cycles == 576 + 4 * 13
+    # One tile of each operand crosses DRAM once: 3 transfers x 64 cycles / 100 MHz = 1.92 us.
+    # Single-buffered: latency = 6.28 us compute + 0.28 us bytes + 1.92 us start-ups = 8.48 us.
+    assert r.time_s["dram"] == pytest.approx(0.28e-6 + 1.92e-6)
+    assert r.latency_s == pytest.approx(8.48e-6)
+
+
+def test_start_ups_of_the_first_tiles_are_exposed_under_double_buffering():
+    """Double-buffered, the start-ups hide behind compute except those of the first weight
+    and input tiles and the last output tile, which add to the latency like their bytes."""
+    from tests.conftest import TINY_FPGA, make_arch
+
+    layer = Conv2d(name="c", in_channels=3, out_channels=4, kernel=3, input_hw=6)
+    wl = build_workload("one_conv", [layer])
+    bufs = [dict(b, double_buffered=True) for b in TINY_FPGA["buffers"]]
+    base = evaluate(wl, make_arch(TINY_FPGA, buffers=bufs)).layers[0]
+    slow = evaluate(wl, make_arch(TINY_FPGA, buffers=bufs,
+                                  **{"dram.transfer_latency_cycles": 64})).layers[0]
+    assert slow.mapping == base.mapping
+    assert slow.latency_s - base.latency_s == pytest.approx(3 * 0.64e-6)
+
+
+def test_zhang_conv5_fill_by_hand():
+    """AlexNet CONV5 on Zhang FPGA'15 (two groups of 192 -> 128 channels, 13x13, 3x3):
+    cycles = G * ceil(M/Tm) * ceil(N/Tn) * ceil(R/Tr) * ceil(C/Tc) * (Tr*Tc*K*K + P)."""
+    from hwsim.arch import load_arch
+    from hwsim.workload import load_workload
+
+    arch = load_arch("zhang_fpga15")
+    # P = depth - 1 = 4 (fp32 multiply) + (3 adder-tree levels for Tn = 7 + 1 accumulate)
+    # x 5 (fp32 add) - 1 = 23 cycles.
+    assert arch.hw.pipeline_fill_cycles == 23
+    wl = load_workload("alexnet")
+    r = next(x for x in evaluate(wl, arch).layers if x.name == "conv5")
+    assert (r.mapping["tile"]["P"], r.mapping["tile"]["Q"]) == (13, 13)  # Tr = Tc = 13
+    tiles = 2 * 2 * 28 * 1 * 1  # G * ceil(128/64) * ceil(192/7) * ceil(13/13) * ceil(13/13)
+    assert r.compute_cycles == tiles * (13 * 13 * 3 * 3 + 23)  # 112 * 1544 = 172928

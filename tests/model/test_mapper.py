@@ -177,9 +177,10 @@ def test_a_table_taken_from_larger_buffers_equals_one_built(big, shrink, double,
             tile_table(nest, (("K", 4),), small, 8, (1.0, 0.5, 1.0))
         return
     cut = tile_table(nest, (("K", 4),), small, 8, (1.0, 0.5, 1.0))
-    for f in ("tiles", "useful", "moved", "spill", "tile_bytes"):
+    for f in ("tiles", "useful", "moved", "spill", "tile_bytes", "transfers", "passes"):
         assert np.array_equal(getattr(cut, f), getattr(built, f)), f
     assert cut.exposed == built.exposed
+    assert cut.exposed_transfers == built.exposed_transfers
 
 
 def test_no_fitting_tile_names_the_real_buffer_sizes():

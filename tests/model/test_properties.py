@@ -91,3 +91,25 @@ def test_dram_traffic_at_least_compulsory(layer, base):
     compulsory = (layer.params() - (layer.out_channels if layer.bias else 0)) * eb
     compulsory += layer.output_elements() * eb
     assert r.dram_bytes >= compulsory * (1 - 1e-9)
+
+
+@FAST
+@given(layer=layers, mul=st.integers(0, 8), add=st.integers(0, 12),
+       startup=st.floats(0, 200), double=st.booleans())
+def test_pipeline_fill_and_transfer_start_up_never_speed_a_layer_up(layer, mul, add, startup,
+                                                                     double):
+    """Pipeline fill and transfer start-up only add cycles and seconds to every candidate
+    tiling, so the fastest one cannot get faster (up to the tie tolerance, within which the
+    mapper may take a tiling of fewer joules); at the same tiling, never faster at all."""
+    bufs = [dict(b, double_buffered=double) for b in TINY_FPGA["buffers"]]
+    try:
+        bare = _eval(layer, TINY_FPGA, buffers=bufs)
+        slow = _eval(layer, TINY_FPGA, buffers=bufs,
+                     **{"compute.mul_latency_cycles": mul, "compute.add_latency_cycles": add,
+                        "dram.transfer_latency_cycles": startup})
+    except InfeasibleHardwareError:
+        return
+    assert slow.latency_s * (1 + TIE_TOLERANCE) >= bare.latency_s * (1 - 1e-12)
+    if slow.mapping == bare.mapping:
+        assert slow.compute_cycles >= bare.compute_cycles
+        assert slow.latency_s >= bare.latency_s * (1 - 1e-12)

@@ -49,6 +49,11 @@ class ComputeSpec(Strict):
         """Fixed cost of starting a layer, seconds (a GPU kernel launch; 0 for fixed arrays)."""
         return 0.0
 
+    def pipeline_fill_cycles(self) -> float:
+        """Cycles one pipelined pass of the array takes beyond one per iteration (the pipeline
+        filling before its first result), paid once per pass over a tile (0: none modelled)."""
+        return 0.0
+
     @property
     def overlaps_transfers(self) -> bool:
         """Whether memory transfers hide behind compute whatever the buffers' double buffering
