@@ -186,3 +186,62 @@ def test_leakage_follows_the_components():
     si = component_silicon(load_arch("tpu_v1"))
     assert si is not None
     assert si.leakage_w == pytest.approx(0.318, abs=0.002)
+
+
+def test_a_pe_that_packs_two_int8_macs_costs_one_16_bit_pe():
+    """NVDLA v1's MAC cells: 16-bit multipliers that split into two int8 ones. rows x cols
+    counts the PEs; int8 runs at twice their rate; the area is that of the 16-bit array."""
+    packed = load_arch("gemmini", {"technology_nm": 45, "precisions": ["int8", "int16"],
+                                   "compute.int8_macs_per_pe": 2})
+    assert packed.num_pes == 2 * 16 * 16
+    assert packed.compute.peak_macs_per_cycle(1e9, "int16") == 256
+    si = component_silicon(packed)
+    assert si is not None
+    # 16-bit multiplier 282 x 2^1.816 = 993 µm² upsized 1.38x, int32 adder 137 x 1.55; stationary,
+    # passing and shadow 16-bit operands, a 32-bit partial sum
+    assert mac_um2_45nm("int16") == pytest.approx(282 * 2 ** 1.8158 + 137, rel=1e-4)
+    pe = (mac_um2_45nm("int16") + mac_upsizing_um2_45nm("int16", 1e9)
+          + (16 + 16 + 32) * REG_UM2_PER_BIT + 16 * (REG_UM2_PER_BIT + MUX_UM2_PER_BIT))
+    assert si.area_mm2["pe_array"] == pytest.approx(256 * pe * 1e-6 / PLACEMENT_UTILISATION)
+    # the same as 256 plain int16 PEs; 10% more than two int8 PEs each (2,089 vs 2 x 950 µm²)
+    plain16 = component_silicon(load_arch("gemmini", {"technology_nm": 45,
+                                                      "precisions": ["int16"]}))
+    int8 = component_silicon(load_arch("gemmini", {"technology_nm": 45, "compute.cols": 32}))
+    assert plain16 is not None and int8 is not None
+    assert si.area_mm2["pe_array"] == pytest.approx(plain16.area_mm2["pe_array"])
+    assert si.area_mm2["pe_array"] / int8.area_mm2["pe_array"] == pytest.approx(1.10, abs=0.01)
+
+
+def test_packing_needs_a_16_bit_precision():
+    from hwsim.errors import SpecError
+
+    with pytest.raises(SpecError, match="int8_macs_per_pe"):
+        load_arch("gemmini", {"compute.int8_macs_per_pe": 2})  # int8 only
+    with pytest.raises(SpecError, match="int8_macs_per_pe"):
+        load_arch("gemmini", {"precisions": ["int16"], "compute.int8_macs_per_pe": 2})
+
+
+def test_other_logic_flip_flops_by_hand():
+    """Units outside the schema, declared by their RTL flip-flop count: register bits at the
+    node, placed, and leaking as logic cells."""
+    base = load_arch("gemmini", {"technology_nm": 45})
+    more = load_arch("gemmini", {"technology_nm": 45, "other_logic_flip_flops": 100_000})
+    a, b = component_silicon(base), component_silicon(more)
+    assert a is not None and b is not None and "other_units" not in a.area_mm2
+    cells = 100_000 * REG_UM2_PER_BIT * 1e-6  # 0.598 mm² of flip-flops at 45 nm
+    assert b.area_mm2["other_units"] == pytest.approx(cells / PLACEMENT_UTILISATION)
+    # control and clock stay 7% of the whole block, so the total grows by 1 / 0.93 of it
+    assert b.total_mm2 - a.total_mm2 == pytest.approx(cells / PLACEMENT_UTILISATION / 0.93)
+    assert b.leakage_w - a.leakage_w == pytest.approx(cells / 0.93 * 0.010)
+
+
+@pytest.mark.parametrize("cols", [1, 2, 4, 8, 16])
+def test_area_is_monotone_in_pes_and_buffer(cols):
+    """More 16-bit PEs or a larger buffer never take less area (NVDLA-like arrays)."""
+    def total(c: int, kib: int) -> float:
+        si = component_silicon(load_arch("gemmini", {
+            "precisions": ["int8", "int16"], "compute.rows": 64, "compute.cols": c,
+            "compute.int8_macs_per_pe": 2, "buffers.0.capacity_kib": kib}))
+        assert si is not None
+        return si.total_mm2
+    assert total(cols, 128) < total(2 * cols, 128) < total(2 * cols, 512)
