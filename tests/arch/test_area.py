@@ -265,3 +265,26 @@ def test_nvdla_full_is_described_as_built():
     cells = NVDLA_FULL_OTHER_FLIP_FLOPS * REG_UM2_PER_BIT * logic_area_scale(28) * 1e-6
     assert cells == pytest.approx(1.81, abs=0.01)
     assert si.area_mm2["other_units"] * PLACEMENT_UTILISATION == pytest.approx(cells)
+
+
+def test_packed_int8_pes_run_int8_at_twice_the_rate():
+    """A 16 x 16 array of 16-bit PEs that split into two int8 units: an int8 layer folds over
+    32 columns of the GEMM (half the folds of the plain 16 x 16 array), an int16 layer over 16;
+    the skew stays that of 16 physical columns. Row stationary refuses packing."""
+    from hwsim.errors import SpecError
+    from hwsim.model.loopnest import LoopNest
+    from hwsim.model.targets.systolic import fold_cycles, systolic_array
+
+    assert fold_cycles("ws", 16, 16, 100, 64, 64, 2) == (4 * 2, 2 * 16 + 16 + 100 - 2)
+    assert fold_cycles("ws", 16, 16, 100, 64, 64) == (4 * 4, 2 * 16 + 16 + 100 - 2)
+    packed = load_arch("gemmini", {"precisions": ["int8", "int16"],
+                                   "compute.int8_macs_per_pe": 2}).hw
+    plain = load_arch("gemmini", {"precisions": ["int8", "int16"]}).hw
+    gemm = {"G": 1, "N": 100, "K": 64, "C": 64, "P": 1, "Q": 1, "R": 1, "S": 1, "H": 1, "W": 1}
+    i8, i16 = LoopNest(**gemm, precision="int8"), LoopNest(**gemm, precision="int16")
+    a, b = systolic_array(i8, packed), systolic_array(i8, plain)
+    assert a.num_pes == 512 and b.num_pes == 256 and a.lanes == 32
+    assert a.cycles == 8 * 146 - 1 and b.cycles == 16 * 146 - 1
+    assert systolic_array(i16, packed).cycles == b.cycles
+    with pytest.raises(SpecError, match="row stationary"):
+        load_arch("eyeriss", {"precisions": ["int8", "int16"], "compute.int8_macs_per_pe": 2})

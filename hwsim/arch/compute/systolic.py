@@ -33,6 +33,9 @@ class SystolicCompute(ComputeSpec):
         return self.rows * self.cols * packed
 
     def problems(self, precisions: list[Precision]) -> list[tuple[tuple[str, ...], str]]:
+        if self.int8_macs_per_pe > 1 and self.dataflow == "rs":
+            return [(("int8_macs_per_pe",), "row stationary maps one MAC per PE; packed int8 "
+                     "PEs are modelled for ws, os and is arrays only")]
         if self.int8_macs_per_pe > 1 and not (
                 "int8" in precisions and any(bytes_per_element(p) == 2 for p in precisions)):
             return [(("int8_macs_per_pe",), "a PE that splits into two int8 units is a 16-bit "
