@@ -2,13 +2,14 @@
 
 Components: the compute datapath (each kind's schema says what it holds), the vector unit for
 element-wise layers, every global buffer as SRAM macros (one per bank), the per-PE buffers
-(flip-flops when tiny, SRAM macros otherwise). Arithmetic is upsized for the clock (ALADDIN's
-1 ns vs relaxed syntheses); logic scales with the node (Stillmaker & Baas), SRAM with the node's
-bit cell over a compiled macro's array efficiency, a bank wider than one macro's word being
-several macros; a mesh, tree or explicit PE graph adds its routers (DSENT-fitted, one flit an
-element wide), while systolic, bus and crossbar wiring carries no router; placement spreads it
-all; control and clock take their share of the whole placed block. ``die_mm2`` adds the pad
-ring where a whole die is meant.
+(flip-flops when tiny, SRAM macros otherwise), and the flip-flops an arch declares for units
+the schema does not describe (``other_logic_flip_flops``). Arithmetic is upsized for the clock
+(ALADDIN's 1 ns vs relaxed syntheses); logic scales with the node (Stillmaker & Baas), SRAM
+with the node's bit cell over a compiled macro's array efficiency, a bank wider than one
+macro's word being several macros; a mesh, tree or explicit PE graph adds its routers
+(DSENT-fitted, one flit an element wide), while systolic, bus and crossbar wiring carries no
+router; placement spreads it all; control and clock take their share of the whole placed
+block. ``die_mm2`` adds the pad ring where a whole die is meant.
 See hwsim/arch/area.py for every constant and its source.
 """
 
@@ -89,8 +90,9 @@ def noc_router_um2_45nm(arch: ArchSpec, flit_bits: float) -> float:
 def component_silicon(arch: ArchSpec) -> Silicon | None:
     """Area and leakage from the arch's components; None for kinds without a synthesized
     datapath (FPGA fabric: see its resources; a GPU: its datasheet die area)."""
-    # hwsim runs every listed precision at the array's full MAC rate, so the array is built
-    # for the costliest of them.
+    # hwsim runs every listed precision at the array's full MAC rate (int8 at twice it where
+    # a 16-bit PE splits into two int8 units), so the array is built for the costliest of them,
+    # and its PEs are the MACs per cycle at that precision.
     p = max(arch.precisions, key=mac_um2_45nm)
     eb, pb = bytes_per_element(p) * 8, psum_bytes(p) * 8
     datapath = arch.compute.datapath_um2_45nm(p, eb, pb)
@@ -107,6 +109,11 @@ def component_silicon(arch: ArchSpec) -> Silicon | None:
     lanes = arch.compute.lanes_for_vectors(clock)
     lane_add = ADD_UM2_45NM[p] * timing_upsize("fp_add" if is_floating(p) else "int_add", clock)
     logic["vector_unit"] = lanes * (lane_add + 2 * eb * REG_UM2_PER_BIT) * scale
+    if arch.other_logic_flip_flops:
+        # Units outside the schema, declared by their RTL flip-flop count: each flip-flop with
+        # its local logic as one register bit; the combinational logic between them is not
+        # counted, so this is a lower bound of those units.
+        logic["other_units"] = arch.other_logic_flip_flops * REG_UM2_PER_BIT * scale
     routers = noc_router_um2_45nm(arch, eb)  # one operand per flit
     if routers > 0:
         logic["noc_routers"] = routers * scale
@@ -115,7 +122,7 @@ def component_silicon(arch: ArchSpec) -> Silicon | None:
     for b in arch.buffers:
         bytes_each = b.capacity_kib * 1024
         if b.per_pe:
-            count = arch.num_pes
+            count = macs  # PEs: a PE that packs two int8 MACs still has one set of buffers
             if bytes_each <= REGISTER_FILE_MAX_BYTES:
                 logic[b.name] = count * bytes_each * 8 * REG_UM2_PER_BIT * scale
                 continue

@@ -176,6 +176,11 @@ class ArchSpec(_Strict):
         "(written back and read again, layer by layer) or on_chip (kept in the buffer that "
         "holds inputs while the tensors kept fit it, as TPU v1's unified buffer does)")
     link: LinkSpec | None = Field(None, description="device-to-device link (tensor parallelism)")
+    other_logic_flip_flops: int = Field(
+        0, ge=0, description="flip-flops of the units this schema does not describe "
+        "(post-processing pipelines, DMA engines and bus interfaces, sequencers), as counted in "
+        "the design's RTL; costed in the area as register bits, their combinational logic left "
+        "out (hwsim.arch.silicon)")
     sources: dict[str, str] = Field(default_factory=dict)
 
     @model_validator(mode="after")

@@ -8,7 +8,7 @@ from pydantic import Field
 
 from hwsim.arch.area import MUX_UM2_PER_BIT, REG_UM2_PER_BIT, mac_um2_45nm
 from hwsim.arch.compute.base import ComputeSpec
-from hwsim.precision import Precision
+from hwsim.precision import Precision, bytes_per_element
 
 
 class SystolicCompute(ComputeSpec):
@@ -22,9 +22,26 @@ class SystolicCompute(ComputeSpec):
     psum_bits: int | None = Field(
         None, gt=0, description="row stationary only: width of a partial sum where the array "
         "keeps it (PE psum scratchpads, global buffer); omitted: the precision's accumulator")
+    int8_macs_per_pe: Literal[1, 2] = Field(
+        1, description="int8 MACs one PE completes per cycle: 2 where each PE is a 16-bit "
+        "(int16/fp16) multiplier and adder that split into two int8 units (NVDLA v1's MAC "
+        "cells), so rows x cols counts the 16-bit PEs and int8 runs at twice their rate; 1: "
+        "every listed precision at one MAC per PE")
 
     def peak_macs_per_cycle(self, clock_hz: float, precision: Precision) -> int:
-        return self.rows * self.cols
+        packed = self.int8_macs_per_pe if precision == "int8" else 1
+        return self.rows * self.cols * packed
+
+    def problems(self, precisions: list[Precision]) -> list[tuple[tuple[str, ...], str]]:
+        if self.int8_macs_per_pe > 1 and self.dataflow == "rs":
+            return [(("int8_macs_per_pe",), "row stationary maps one MAC per PE; packed int8 "
+                     "PEs are modelled for ws, os and is arrays only")]
+        if self.int8_macs_per_pe > 1 and not (
+                "int8" in precisions and any(bytes_per_element(p) == 2 for p in precisions)):
+            return [(("int8_macs_per_pe",), "a PE that splits into two int8 units is a 16-bit "
+                     "one: list int8 and the 16-bit precision it is built for (int16, fp16 or "
+                     f"bf16) in precisions, got {precisions}")]
+        return []
 
     def default_vector_lanes(self, clock_hz: float) -> int:
         return self.cols  # one row of the array

@@ -14,7 +14,9 @@ compute reports, checked per layer in tests/test_validation.py). Partial folds c
 full ones: the skew does not shrink with the occupied part of the array.
 
 Operands move neighbour to neighbour (one hop per PE), which is what makes the array cheap in
-wires and expensive in fill/drain for small layers.
+wires and expensive in fill/drain for small layers. A PE that splits into two int8 units
+(compute.int8_macs_per_pe) holds two columns of the GEMM at int8: twice the columns per fold,
+the skew and the hops of its physical columns.
 """
 
 from __future__ import annotations
@@ -40,14 +42,18 @@ def systolic_target(nest: LoopNest, hw: Hardware, objective: str,
     return array_layer_cost(nest, hw, objective, profile, systolic_array(nest, hw))
 
 
-def fold_cycles(dataflow: str, rows: int, cols: int, sr: int, sc: int, t: int) -> tuple[int, int]:
-    """(folds, cycles per fold) of one GEMM (Sr x T) @ (T x Sc) on a rows x cols array."""
+def fold_cycles(dataflow: str, rows: int, cols: int, sr: int, sc: int, t: int,
+                packed: int = 1) -> tuple[int, int]:
+    """(folds, cycles per fold) of one GEMM (Sr x T) @ (T x Sc) on a rows x cols array whose
+    PEs each hold ``packed`` MAC units side by side (two int8 halves of a 16-bit PE): a fold
+    spans cols x packed columns of the GEMM, and the skew is still that of cols PEs."""
+    lanes = cols * packed
     if dataflow == "ws":
-        return math.ceil(t / rows) * math.ceil(sc / cols), 2 * rows + cols + sr - 2
+        return math.ceil(t / rows) * math.ceil(sc / lanes), 2 * rows + cols + sr - 2
     if dataflow == "os":
-        return math.ceil(sr / rows) * math.ceil(sc / cols), t + rows + cols - 2
+        return math.ceil(sr / rows) * math.ceil(sc / lanes), t + rows + cols - 2
     if dataflow == "is":
-        return math.ceil(t / rows) * math.ceil(sr / cols), 2 * rows + cols + sc - 2
+        return math.ceil(t / rows) * math.ceil(sr / lanes), 2 * rows + cols + sc - 2
     raise ValueError(f"unknown dataflow {dataflow}")
 
 
@@ -55,9 +61,13 @@ def systolic_array(nest: LoopNest, hw: Hardware) -> ArrayCost:
     """Cycles, SRAM traffic, register and wire activity of ``nest`` on a systolic array."""
     comp = hw.compute
     assert isinstance(comp, SystolicCompute)
-    R, C, df = comp.rows, comp.cols, comp.dataflow
+    df = comp.dataflow
+    # A 16-bit PE that splits into two int8 units is two MAC columns at int8 (NVDLA v1's cells
+    # hold two int8 kernels where they hold one int16 kernel).
+    packed = comp.int8_macs_per_pe if nest.precision == "int8" else 1
+    R, C = comp.rows, comp.cols * packed
     sr, sc, t = nest.gemm()
-    folds, per_fold = fold_cycles(df, R, C, sr, sc, t)
+    folds, per_fold = fold_cycles(df, R, comp.cols, sr, sc, t, packed)
     G = nest.G
     cycles = float(G * folds * per_fold - 1)
     macs = float(nest.macs)
@@ -66,21 +76,21 @@ def systolic_array(nest: LoopNest, hw: Hardware) -> ArrayCost:
         fr, fc = math.ceil(t / R), math.ceil(sc / C)
         w_reads, i_reads = t * sc, sr * t * fc
         o_writes, o_reads = sr * sc * fr, sr * sc * (fr - 1)
-        hops = (w_reads * bits * (t / fr) / 2 + i_reads * bits * (sc / fc)
+        hops = (w_reads * bits * (t / fr) / 2 + i_reads * bits * (sc / fc) / packed
                 + o_writes * pbits * (t / fr))
         granule = {"K": C}
     elif df == "os":  # outputs Sr x Sc pinned; inputs stream right, weights stream down
         fr, fc = math.ceil(sr / R), math.ceil(sc / C)
         i_reads, w_reads = sr * t * fc, sc * t * fr
         o_writes, o_reads = sr * sc, 0
-        hops = (i_reads * bits * (sc / fc) + w_reads * bits * (sr / fr)
+        hops = (i_reads * bits * (sc / fc) / packed + w_reads * bits * (sr / fr)
                 + o_writes * pbits * (sr / fr) / 2)
         granule = {"K": C}
     else:  # "is": inputs T x Sr pinned; weights stream right, psums flow down
         fr, fc = math.ceil(t / R), math.ceil(sr / C)
         i_reads, w_reads = t * sr, t * sc * fc
         o_writes, o_reads = sr * sc * fr, sr * sc * (fr - 1)
-        hops = (i_reads * bits * (t / fr) / 2 + w_reads * bits * (sr / fc)
+        hops = (i_reads * bits * (t / fr) / 2 + w_reads * bits * (sr / fc) / packed
                 + o_writes * pbits * (t / fr))
         granule = {}
     # Each MAC touches the PE's registers: the stationary value, the passing operand, the psum.
