@@ -3,6 +3,7 @@ into a Report."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Literal
 
 from hwsim.arch.spec import ArchSpec
@@ -52,6 +53,7 @@ def evaluate(
     sparsity: Pattern | None = None,
     level: int = 0,
     attention: AttentionPolicy = "arch",
+    layers: Collection[str] | None = None,
 ) -> Report:
     """Latency, energy and their breakdown for every layer of ``workload`` on ``arch``.
 
@@ -63,6 +65,9 @@ def evaluate(
     pattern's own blocks (:func:`~hwsim.evaluation.layer_sparsity.skip_hardware`).
     ``attention``: 'arch' fuses the attention chains where the arch declares fused attention
     kernels and leaves the workload as written elsewhere; 'fused' or 'unfused' force it.
+    ``layers``: cost only the layers of these names (the whole graph still decides fusion,
+    kept activations and channel pruning, so each is costed as in a full run); the report
+    then holds those layers alone, and its totals are theirs.
     """
     if objective not in OBJECTIVES:
         raise HwsimError(f"unknown objective '{objective}', expected one of {OBJECTIVES}")
@@ -86,9 +91,16 @@ def evaluate(
         workload = keep_activations(
             pruned, hw.level_of("inputs").capacity_bytes,
             lambda layer: bytes_per_element(layer_precision(layer, pruned, arch)))
+    chosen = list(workload.layers)
+    if layers is not None:
+        missing = set(layers) - {layer.name for layer in chosen}
+        if missing:
+            raise HwsimError(f"no layer {sorted(missing)} in {workload.name}")
+        names = set(layers)
+        chosen = [layer for layer in chosen if layer.name in names]
     cache: dict[object, LayerCost] = {}
     rows: list[LayerResult] = []
-    for layer in workload.layers:
+    for layer in chosen:
         precision = layer_precision(layer, workload, arch)
         nest = lower(layer, workload.batch, precision)
         spec = resolve_spec(layer, top, level)
