@@ -27,7 +27,7 @@ class Traffic:
     moved: Mapping[str, Num]
     useful: Mapping[str, Num]
     fill: Mapping[str, Num]
-    exposed: float
+    exposed: Num
 
 
 def mac_counts(hw: Hardware, nest: LoopNest, array: ArrayCost, eff: SparseEffect,
