@@ -30,7 +30,7 @@ class Traffic:
     moved: Mapping[str, Num]
     useful: Mapping[str, Num]
     fill: Mapping[str, Num]
-    exposed: float
+    exposed: Num
     transfers: Num = 0.0
     exposed_transfers: float = 0.0
     passes: Num = 0.0

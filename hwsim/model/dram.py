@@ -17,9 +17,11 @@ from hwsim.model.num import Num
 
 def burst_efficiency(run_bytes: np.ndarray | float, burst_bytes: int) -> np.ndarray | float:
     """Useful fraction of the bytes moved when data comes in contiguous runs of ``run_bytes``
-    (aligned to bursts): run / (ceil(run / burst) * burst). 1.0 for runs of whole bursts."""
+    (aligned to bursts): run / (ceil(run / burst) * burst). 1.0 for runs of whole bursts; a
+    float for one run, an array for an array of them."""
     run = np.maximum(np.asarray(run_bytes, dtype=float), 1e-9)
-    return run / (np.ceil(run / burst_bytes) * burst_bytes)
+    eff = run / (np.ceil(run / burst_bytes) * burst_bytes)
+    return eff if np.ndim(eff) else float(eff)
 
 
 def transfer_time_s(nbytes: Num, hw: Hardware, write_bytes: Num = 0.0) -> Num:

@@ -10,6 +10,7 @@ Skipping never makes a layer slower than dense: hardware falls back to the dense
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from hwsim.arch.hardware import Hardware
@@ -51,20 +52,51 @@ DISTANCE_TOPOLOGIES = ("mesh", "tree", "graph")
 def sparse_effect(profile: SparsityProfile | None, hw: Hardware, nest: LoopNest,
                   array: ArrayCost) -> SparseEffect:
     """What ``profile`` does to ``nest`` on ``hw`` (whose dense activity is ``array``)."""
+    return sparse_effects(profile, hw, nest, [(array.lanes, array.skip_tile)])[0]
+
+
+#: What of an array's activity a sparse effect depends on: its lockstep lanes and skip tile.
+Shape = tuple[int, tuple[int, int]]
+
+
+def sparse_effects(profile: SparsityProfile | None, hw: Hardware, nest: LoopNest,
+                   shapes: Sequence[Shape]) -> list[SparseEffect]:
+    """``sparse_effect`` on arrays of each (lanes, skip tile) in ``shapes`` (a mapping search's
+    candidates): storage and wires, which do not depend on them, worked out once."""
     if profile is None:
-        return DENSE  # no sparsity asked for: dense storage, dense schedule
+        return [DENSE] * len(shapes)  # no sparsity asked for: dense storage, dense schedule
+    storage = _storage(profile, hw, nest)
+    return [_skipping(profile, hw, nest, lanes, tile, storage) for lanes, tile in shapes]
+
+
+@dataclass(frozen=True)
+class _Storage:
+    """The part of an effect independent of the array's shape: stored sizes relative to dense
+    and metadata shares of weights and inputs, wire locality, and their notes."""
+
+    w_size: float
+    i_size: float
+    w_meta: float
+    i_meta: float
+    locality: float
+    notes: tuple[str, ...]
+
+
+def _skipping(profile: SparsityProfile, hw: Hardware, nest: LoopNest, lanes: int,
+              skip_tile: tuple[int, int], storage: _Storage) -> SparseEffect:
+    """The effect on an array of ``lanes`` lockstep lanes and ``skip_tile``: skipping,
+    imbalance and gating, with ``storage``."""
     sup = hw.sparsity
     dw, di = profile.weight_density, profile.input_density
-    bits = nest.elem_bytes * 8
     work, issued, imb, notes = 1.0, 1.0, 1.0, []
 
     if dw < 1.0 and sup.skip == "unstructured":
         # Lockstep lanes wait for the busiest: never faster than the average (a small mask's
         # sampled rows can hold fewer nonzeros than its density says; Hypothesis found a
         # 17 x 2 layer at 1:4 whose estimate came out at 0.91).
-        imb = max(1.0, profile.imbalance(array.lanes))
+        imb = max(1.0, profile.imbalance(lanes))
         issued, work = dw, dw * imb
-        notes.append(f"skips zero weights, {array.lanes} lockstep lanes wait for the busiest")
+        notes.append(f"skips zero weights, {lanes} lockstep lanes wait for the busiest")
     elif dw < 1.0 and sup.skip == "nm":
         n, m = sup.nm
         if profile.conforms(n, m):
@@ -74,7 +106,7 @@ def sparse_effect(profile: SparsityProfile | None, hw: Hardware, nest: LoopNest,
             notes.append(f"not {n}:{m}-conformant ({profile.nm_conformance(n, m):.1%} of "
                          "groups fit): runs dense")
     elif dw < 1.0 and sup.skip == "block":
-        bh, bw = sup.block or array.skip_tile
+        bh, bw = sup.block or skip_tile
         occ = profile.occupancy(bh, bw)
         issued = work = occ
         notes.append(f"skips empty {bh}x{bw} tiles ({occ:.1%} occupied)")
@@ -83,7 +115,7 @@ def sparse_effect(profile: SparsityProfile | None, hw: Hardware, nest: LoopNest,
 
     if 0.0 < di < 1.0 and sup.skip_inputs:
         seg = nest.C * nest.R * nest.S
-        imb_i = expected_max_binomial(seg, di, array.lanes) / (seg * di)
+        imb_i = expected_max_binomial(seg, di, lanes) / (seg * di)
         issued *= di
         work *= di * imb_i
         imb *= imb_i
@@ -92,7 +124,17 @@ def sparse_effect(profile: SparsityProfile | None, hw: Hardware, nest: LoopNest,
         notes.append("imbalance would exceed dense: falls back to dense")
     work = min(work, 1.0)
     toggling = min(1.0, dw * di / issued) if sup.gating and issued > 0 else 1.0
+    st = storage
+    return SparseEffect(dw, di, work, issued, toggling, imb, st.w_size, st.i_size, st.w_meta,
+                        st.i_meta, st.locality, "; ".join([*notes, *st.notes]))
 
+
+def _storage(profile: SparsityProfile, hw: Hardware, nest: LoopNest) -> _Storage:
+    """Compression of weights and inputs, and wire locality, with their notes."""
+    sup = hw.sparsity
+    di = profile.input_density
+    bits = nest.elem_bytes * 8
+    notes: list[str] = []
     # Compression: the toolchain stores a tensor in the hardware's format only where that is
     # smaller than dense (and an n:m format only for n:m-conformant weights).
     w_size, w_meta = 1.0, 0.0
@@ -121,8 +163,7 @@ def sparse_effect(profile: SparsityProfile | None, hw: Hardware, nest: LoopNest,
         locality = profile.locality()
         if locality < 1.0:
             notes.append(f"local connectivity: wires {locality:.2f}x as long as random")
-    return SparseEffect(dw, di, work, issued, toggling, imb, w_size, i_size, w_meta, i_meta,
-                        locality, "; ".join(notes))
+    return _Storage(w_size, i_size, w_meta, i_meta, locality, tuple(notes))
 
 
 def apply_effect(array: ArrayCost, eff: SparseEffect) -> ArrayCost:

@@ -6,14 +6,22 @@ import itertools
 import math
 from typing import Any
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hwsim.arch.load import load_arch
 from hwsim.evaluation import evaluate
+from hwsim.model.accounting import energy_breakdown_j, latency_s, score, secondary
+from hwsim.model.counts import mac_counts
 from hwsim.model.loopnest import lower
-from hwsim.model.targets.row_stationary import placement, row_stationary_cost, rs_candidates
+from hwsim.model.sparse import apply_effect, sparse_effect
+from hwsim.model.targets import row_stationary as rs
+from hwsim.model.targets import rs_mappings
+from hwsim.model.targets.row_stationary import row_stationary_cost
+from hwsim.model.targets.rs_mappings import placement, rs_candidates
+from hwsim.sparsity.profile import SparsityProfile
 from hwsim.sparsity.spec import parse_sparsity
 from hwsim.workload import Conv2d, build_workload
 from tests.conftest import make_arch
@@ -171,6 +179,60 @@ def test_rs_bounds_property(c, k, kernel, extra, stride, batch):
                                + nest.N * nest.K * nest.P * nest.Q) * nest.elem_bytes
     # Every mapping the search kept is no better than the MAC bound either.
     comp = hw.compute
-    for act in rs_candidates(nest, comp.rows, comp.cols, (224, 12, 24),
-                             (108 * 1024, 108 * 1024, True), 2.0):
-        assert act.cycles >= math.ceil(nest.macs / hw.num_pes)
+    table = rs_candidates(nest, comp.rows, comp.cols, (224, 12, 24),
+                          (108 * 1024, 108 * 1024, True), 2.0)
+    assert (table.act.cycles >= math.ceil(nest.macs / hw.num_pes)).all()
+
+
+def _scalar_scores(table, nest, hw, objective, profile):
+    """Each candidate costed alone, one mapping at a time (the search before it used arrays)."""
+    pes = hw.compute.rows * hw.compute.cols
+    out = []
+    for i in range(len(table)):
+        act, m = table.act.at(i), table.mapping(i)
+        dense = rs.rs_array(act, nest, pes, m)
+        eff = sparse_effect(profile, hw, nest, dense)
+        traffic = rs.rs_traffic(act, nest, hw, (eff.weight_size, eff.input_size))
+        counts = mac_counts(hw, nest, apply_effect(dense, eff), eff, traffic)
+        lat = float(latency_s(hw, counts))
+        energy = float(sum(energy_breakdown_j(hw, counts, lat).values()))
+        out.append((float(score(objective, lat, energy)),
+                    float(secondary(objective, lat, energy))))
+    return out
+
+
+@pytest.mark.parametrize("objective", ["latency", "energy"])
+def test_array_scores_equal_one_mapping_arithmetic(objective):
+    # All candidates are scored at once on arrays, each with its own sparse effect (lockstep
+    # lanes make them differ here): every score is the very float one mapping's arithmetic
+    # gives.
+    hw = load_arch("eyeriss", {"sparsity.skip": "unstructured",
+                               "sparsity.skip_inputs": True}).hw
+    nest = _nest(ALEXNET[2], 2)
+    profile = SparsityProfile(nest.K, nest.C * nest.R * nest.S, nest.R * nest.S,
+                              spec=parse_sparsity("unstructured:sparsity=0.75"),
+                              input_density=0.6)
+    comp = hw.compute
+    psum_b = comp.psum_bits / 8
+    li = hw.level_of("inputs")
+    table = rs_candidates(nest, comp.rows, comp.cols, rs._words(hw, nest, psum_b),
+                          (li.capacity_bytes, li.capacity_bytes, True), psum_b)
+    eff = rs._per_candidate(*rs._effects(table, nest, hw, profile))
+    assert isinstance(eff.work, np.ndarray)  # lockstep lanes: the effects differ
+    primary, tie_break = rs._scores(table, nest, hw, objective, eff, comp.rows * comp.cols)
+    assert list(zip(primary.tolist(), tie_break.tolist())) == _scalar_scores(
+        table, nest, hw, objective, profile)
+
+
+def test_python_integers_give_the_int64_table(monkeypatch):
+    # A layer whose products could overflow int64 is computed on Python integers: the same
+    # arithmetic, so on a layer that fits both the tables agree to the last bit.
+    build = rs_candidates.__wrapped__
+    args = (_nest(ALEXNET[1], 3), 12, 14, (224, 12, 24), (108 * 1024, 108 * 1024, True), 2.0)
+    fast = build(*args)
+    monkeypatch.setattr(rs_mappings, "INT64_SAFE", 0)
+    exact = build(*args)
+    assert np.array_equal(fast.params, exact.params) and len(fast) > 100
+    for i in (0, len(fast) // 2, len(fast) - 1):
+        assert fast.act.at(i) == exact.act.at(i)
+    assert all(np.array_equal(a, b) for a, b in zip(fast.act.arrays(), exact.act.arrays()))

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from hwsim.arch.hardware import Hardware
 from hwsim.model.accounting import Counts
 from hwsim.model.array import ArrayCost
@@ -32,12 +34,14 @@ def stated_cost(hw: Hardware, counts: Counts, array: ArrayCost, eff: SparseEffec
     """The reported cost of a PE array's chosen mapping: its ``counts``, with the array's
     activity (sparsity applied by ``eff``) stated as utilization and skipped work."""
     useful = array.macs * eff.useful
+    cycles = array.cycles
+    assert not isinstance(cycles, np.ndarray), "one mapping's activity"
     return layer_cost(
         hw, counts,
         macs=array.macs,
         # SCALE-Sim's cycle count ends one cycle before the last fold's (folds x cycles - 1),
         # so a 1x1 array would report 1.0002: useful MACs never exceed the PE-cycles.
-        utilization=min(1.0, useful / (array.cycles * array.num_pes)) if array.cycles else 0.0,
+        utilization=min(1.0, useful / (cycles * array.num_pes)) if cycles else 0.0,
         mapping=mapping,
         density=eff.density,
         input_density=eff.input_density,
