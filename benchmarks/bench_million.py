@@ -89,8 +89,16 @@ def main() -> int:
                             env={**os.environ, "CI": "true"})
 
     def sample() -> None:
+        last_trace = t0
         while proc.poll() is None:
-            peak[:] = [max(a, b) for a, b in zip(peak, _tree_rss_kib(proc.pid), strict=True)]
+            now = _tree_rss_kib(proc.pid)
+            peak[:] = [max(a, b) for a, b in zip(peak, now, strict=True)]
+            if time.perf_counter() - last_trace >= 60:  # how memory grows, on stderr
+                last_trace = time.perf_counter()
+                parts = len(list(out.parent.glob("**/*.parquet")))
+                print(f"{last_trace - t0:6.0f} s: {now[0] / 1024:.0f} MiB together (sweep "
+                      f"{now[1] / 1024:.0f}, largest worker {now[2] / 1024:.0f}); {parts} "
+                      "result parts", file=sys.stderr, flush=True)
             time.sleep(0.5)
 
     watcher = threading.Thread(target=sample, daemon=True)

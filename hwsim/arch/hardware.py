@@ -174,7 +174,7 @@ def resolve(arch: ArchSpec) -> Hardware:
         if not ic.edges:
             raise SpecError("topology 'graph' needs an explicit PE graph",
                             field="interconnect.edges")
-        path = graph_path_length(ic.edges, arch.num_pes)
+        path = graph_path_length(ic.edges, arch.pe_count)
     energy = arch.energy
     silicon = component_silicon(arch)
     area = silicon.area_mm2 if silicon is not None else {}

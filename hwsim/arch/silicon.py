@@ -67,7 +67,7 @@ def router_ports(arch: ArchSpec) -> list[int]:
     PE graph one router per PE with a port per edge plus the local one; systolic, bus and
     crossbar none."""
     ic = arch.interconnect
-    n = arch.num_pes
+    n = arch.pe_count
     if ic.topology == "mesh":
         return [MESH_ROUTER_PORTS] * n
     if ic.topology == "tree":

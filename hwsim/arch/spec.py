@@ -240,3 +240,9 @@ class ArchSpec(_Strict):
         """MACs the compute array completes per cycle at peak (a GPU: dense tensor-core MACs
         per clock at the default precision)."""
         return self.compute.peak_macs_per_cycle(self.clock_hz, self.default_precision)
+
+    @property
+    def pe_count(self) -> int:
+        """Processing elements of the compute array (equal to ``num_pes`` unless a PE completes
+        several MACs per cycle, as a 16-bit PE split into two int8 units does)."""
+        return self.compute.physical_pes(self.clock_hz, self.default_precision)

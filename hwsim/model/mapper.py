@@ -289,11 +289,13 @@ def _build_table(nest: LoopNest, granule: tuple[tuple[str, int], ...], buffers: 
     moves[1, 0], moves[1, 1], moves[1, 2] = G * k_trips * c_trips, every, spilled
     moves[2, 0], moves[2, 1], moves[2, 2] = every, G * x_trips * c_trips, spilled
     transfers = (moves * np.array([off[op] for op in OPERANDS])[None, :, None]).sum(axis=1)
-    # The array's pipelined passes (Zhang FPGA'15's tiles): one per image, per block of the
-    # unrolled channel dimensions (a channel dimension not unrolled: per channel) and per
-    # spatial tile, whose rows and columns (and the kernel window) stream through one pass.
-    channels = math.prod(math.ceil(dims[d] / gran.get(d, 1)) for d in ("N", "K", "C"))
-    passes = take(G * channels * trips["P"] * trips["Q"])
+    # The array's pipelined passes (Zhang FPGA'15's tiles): one per block of the unrolled
+    # channel dimensions (a channel dimension not unrolled: per channel) and per tile of the
+    # streamed dimensions: the images (or tokens) of an N tile and the rows and columns of a
+    # spatial tile (with the kernel window) stream through one pass. A Linear layer's tokens
+    # are its N: one pass per token would pay the fill for every single-cycle token.
+    channels = math.prod(math.ceil(dims[d] / gran.get(d, 1)) for d in ("K", "C"))
+    passes = take(G * channels * trips["N"] * trips["P"] * trips["Q"])
     for a in (useful, moved, spill, tile_bytes, transfers, passes):
         a.flags.writeable = False  # shared through the cache
     return TileTable(np.stack([tn, tk, tc, tp, tq]), useful, moved, spill, tile_bytes,

@@ -199,9 +199,14 @@ def build_report(workload: Workload, arch: ArchSpec, objective: str,
     latency = sum(r.latency_s for r in rows)
     macs = sum(r.macs for r in rows)
     eff = sum(r.effective_macs for r in rows)
-    compute = sum(r.compute_cycles for r in rows if r.macs > 0)
     dense_macs = sum(r.macs for r in rows if r.macs > 0)
     n_pe = arch.num_pes
+    # MAC slots at each layer's own precision (a packed array completes two int8 MACs per PE)
+    peak = {p: arch.compute.peak_macs_per_cycle(arch.clock_hz, p)
+            for p in dict.fromkeys(r.precision for r in rows if r.macs > 0)}
+    slots = sum(sum(r.compute_cycles for r in rows if r.macs > 0 and r.precision == p) * n
+                for p, n in peak.items())
+    fastest = max(peak.values(), default=n_pe)
     counts: dict[str, int] = {}
     for r in rows:
         counts[r.bound] = counts.get(r.bound, 0) + 1
@@ -225,8 +230,8 @@ def build_report(workload: Workload, arch: ArchSpec, objective: str,
         "metadata_bytes": sum(r.metadata_bytes for r in rows),
         # useful MACs never exceed the PE-cycles; SCALE-Sim's count (folds x cycles - 1, a
         # single-MAC layer taking 0 cycles) would put a tiny array's ratio above 1
-        "utilization": min(1.0, eff / (compute * n_pe)) if compute else 0.0,
-        "peak_fraction": min(1.0, eff / (cycles * n_pe)) if cycles else 0.0,
+        "utilization": min(1.0, eff / slots) if slots else 0.0,
+        "peak_fraction": min(1.0, eff / (cycles * fastest)) if cycles else 0.0,
         "density": dens_num / params if params else 1.0,
         "imbalance": max((r.imbalance for r in rows), default=1.0),
         "bound": max(by_time, key=lambda k: by_time[k]) if by_time else "compute",

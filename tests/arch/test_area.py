@@ -288,3 +288,25 @@ def test_packed_int8_pes_run_int8_at_twice_the_rate():
     assert systolic_array(i16, packed).cycles == b.cycles
     with pytest.raises(SpecError, match="row stationary"):
         load_arch("eyeriss", {"precisions": ["int8", "int16"], "compute.int8_macs_per_pe": 2})
+
+
+def test_packed_array_counts_its_pes_whatever_precision_comes_first():
+    """A packed array has rows x cols PEs at every precision: its mesh has that many routers
+    and an int8 run reports the same utilization whether int8 or int16 is listed first."""
+    from hwsim import evaluate, load_workload
+
+    base = {"technology_nm": 45, "compute.int8_macs_per_pe": 2, "interconnect.topology": "mesh"}
+    a = load_arch("gemmini", {**base, "precisions": ["int8", "int16"]})
+    b = load_arch("gemmini", {**base, "precisions": ["int16", "int8"]})
+    assert a.pe_count == b.pe_count == 256 and a.num_pes == 512 and b.num_pes == 256
+    sa, sb = component_silicon(a), component_silicon(b)
+    assert sa is not None and sb is not None
+    assert sa.area_mm2["noc_routers"] == pytest.approx(sb.area_mm2["noc_routers"])
+    from hwsim.workload.graph import build_workload
+
+    w = load_workload("lenet5")
+    wl = build_workload(w.name, w.layers, w.batch, "int8")  # int8 on both
+    ra, rb = evaluate(wl, a), evaluate(wl, b)
+    assert ra.totals["latency_s"] == rb.totals["latency_s"]
+    assert ra.totals["utilization"] == pytest.approx(rb.totals["utilization"])
+    assert 0 < ra.totals["utilization"] <= 1

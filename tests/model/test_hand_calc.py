@@ -123,3 +123,19 @@ def test_zhang_conv5_fill_by_hand():
     assert (r.mapping["tile"]["P"], r.mapping["tile"]["Q"]) == (13, 13)  # Tr = Tc = 13
     tiles = 2 * 2 * 28 * 1 * 1  # G * ceil(128/64) * ceil(192/7) * ceil(13/13) * ceil(13/13)
     assert r.compute_cycles == tiles * (13 * 13 * 3 * 3 + 23)  # 112 * 1544 = 172928
+
+
+def test_linear_tokens_stream_through_one_pass():
+    """A Linear layer's tokens are its N: they stream through a pass as a conv's rows do, so
+    the fill is paid per block of the unrolled channels, not per token (paying it per token
+    made BERT on Zhang's design 22x slower)."""
+    from hwsim.workload.layers import Linear
+    from tests.conftest import TINY_FPGA, make_arch
+
+    wl = build_workload("fc", [Linear(name="fc", in_features=4, out_features=4, tokens=8)])
+    arch = make_arch(TINY_FPGA, **{"compute.mul_latency_cycles": 4,
+                                   "compute.add_latency_cycles": 5})
+    r = evaluate(wl, arch).layers[0]
+    assert r.mapping["tile"]["N"] == 8  # all tokens in one tile: everything fits
+    # array: ceil(4/2) * ceil(4/2) * 8 tokens = 32 cycles; passes: 2 * 2 * ceil(8/8) = 4
+    assert r.compute_cycles == 32 + 4 * 13

@@ -36,6 +36,11 @@ class ComputeSpec(Strict):
     def peak_macs_per_cycle(self, clock_hz: float, precision: Precision) -> int:
         """MACs the compute array completes per cycle at peak (used for utilization)."""
 
+    def physical_pes(self, clock_hz: float, precision: Precision) -> int:
+        """Processing elements the array is built of (what routers, PE graphs and per-PE
+        buffers count): its peak MACs per cycle, unless a PE completes several."""
+        return self.peak_macs_per_cycle(clock_hz, precision)
+
     @abstractmethod
     def default_vector_lanes(self, clock_hz: float) -> int:
         """Element-wise lanes when ``vector_lanes`` is not given."""

@@ -32,6 +32,9 @@ class SystolicCompute(ComputeSpec):
         packed = self.int8_macs_per_pe if precision == "int8" else 1
         return self.rows * self.cols * packed
 
+    def physical_pes(self, clock_hz: float, precision: Precision) -> int:
+        return self.rows * self.cols  # a packed PE is one PE at every precision
+
     def problems(self, precisions: list[Precision]) -> list[tuple[tuple[str, ...], str]]:
         if self.int8_macs_per_pe > 1 and self.dataflow == "rs":
             return [(("int8_macs_per_pe",), "row stationary maps one MAC per PE; packed int8 "
