@@ -109,8 +109,15 @@ def test_eyeriss_vgg16_gap(results):
     within 10%, and the first convolution (3 input channels, DRAM bound) within 15%; the
     chip is 2x slower than the model on the 56x56 layers and 3x on the 112x112 and 224x224
     ones. The model finds fully used PEs there (its time is compute plus the unhidden DRAM
-    traffic, as on the small maps that it gets right); what slows the chip on large maps is
-    not modelled (docs/validation: known gaps)."""
+    traffic, as on the small maps that it gets right). The table's own counts say why the chip
+    is slower: its global-buffer accesses are ~15 B/cycle on every layer from conv1_1 to conv4_3
+    (the chip's 64-bit psum input and output networks carry 4 + 4 16-bit psums, 16 B, per
+    cycle: JSSC 2017, recalled), and they are psums of q r = 1 channel per pass on the 224 and
+    112 maps, 2 on the 56 ones and ~4 on the 28 ones, which caps the array at 36 q r MACs per
+    cycle (measured 34, 68, 132). Why the chip's mapping takes one channel per pass where the
+    model fits 8-16 within the same buffers is not known, so the model is unchanged; the
+    hypotheses tried and their effect are in docs/concepts/targets.md (known gap: Eyeriss on
+    large feature maps)."""
     err = {k.split("-")[2]: r.error for k, r in results.items() if "vgg16" in k}
     assert len(err) == 13
     small = [e for k, e in err.items() if k.startswith(("conv4", "conv5"))]
