@@ -93,10 +93,15 @@ def evaluate(
             lambda layer: bytes_per_element(layer_precision(layer, pruned, arch)))
     chosen = list(workload.layers)
     if layers is not None:
-        missing = set(layers) - {layer.name for layer in chosen}
+        if isinstance(layers, str):
+            raise HwsimError(f"layers must be a collection of layer names, not the string "
+                             f"'{layers}'")
+        names = set(layers)
+        if not names:
+            raise HwsimError("layers names no layer: give at least one, or None for all")
+        missing = names - {layer.name for layer in chosen}
         if missing:
             raise HwsimError(f"no layer {sorted(missing)} in {workload.name}")
-        names = set(layers)
         chosen = [layer for layer in chosen if layer.name in names]
     cache: dict[object, LayerCost] = {}
     rows: list[LayerResult] = []

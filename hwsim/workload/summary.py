@@ -96,7 +96,12 @@ def write_index(folder: str | Path) -> Path:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Write the bundled workloads' summary index.")
     ap.add_argument("folder", nargs="?", default="workloads")
-    print(write_index(ap.parse_args(argv).folder))
+    folder = ap.parse_args(argv).folder
+    try:
+        print(write_index(folder))
+    except (HwsimError, OSError) as exc:  # a workload that does not load, a bad folder
+        print(f"hwsim.workload.summary: error: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from hwsim.errors import HwsimError
 from hwsim.workload.graph import INPUT, Workload, build_workload
 from hwsim.workload.io import dump_workload
 from hwsim.workload.layers import (
@@ -386,9 +387,13 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Write the bundled zoo workloads as YAML.")
     ap.add_argument("outdir", nargs="?", default="workloads")
     args = ap.parse_args(argv)
-    for p in write_zoo(args.outdir):
-        print(p)
-    print(write_index(args.outdir))  # list's summaries of the files just written
+    try:
+        for p in write_zoo(args.outdir):
+            print(p)
+        print(write_index(args.outdir))  # list's summaries of the files just written
+    except (HwsimError, OSError) as exc:  # e.g. a user's broken YAML in the same folder
+        print(f"hwsim.workload.zoo: error: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -24,3 +24,15 @@ def test_chosen_layers_equal_the_full_run(arch):
 def test_unknown_layer_is_an_error():
     with pytest.raises(HwsimError, match=r"no layer \['conv9'\] in alexnet"):
         evaluate(load_workload("alexnet"), load_arch("gemmini"), layers=["conv1", "conv9"])
+
+
+@pytest.mark.parametrize("bad", ["conv1", [], iter([])])
+def test_a_string_or_no_layer_is_an_error(bad):
+    with pytest.raises(HwsimError, match="layer"):
+        evaluate(load_workload("alexnet"), load_arch("gemmini"), layers=bad)
+
+
+def test_a_generator_of_names_is_read_once():
+    r = evaluate(load_workload("alexnet"), load_arch("gemmini"),
+                 layers=(n for n in ("conv1", "conv2")))
+    assert [x.name for x in r.layers] == ["conv1", "conv2"]

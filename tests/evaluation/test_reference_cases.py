@@ -108,9 +108,10 @@ def test_eyeriss_vgg16_gap(results):
     """Held out, VGG-16 at batch 3 (JSSC 2017 Table VI): the layers of 28x28 and 14x14 maps are
     within 10%, and the first convolution (3 input channels, DRAM bound) within 15%; the
     chip is 2x slower than the model on the 56x56 layers and 3x on the 112x112 and 224x224
-    ones. The model finds fully used PEs there (its time is compute plus the unhidden DRAM
-    traffic, as on the small maps that it gets right). The table's own counts say why the chip
-    is slower: its global-buffer accesses are ~15 B/cycle on every layer from conv1_1 to conv4_3
+    ones (but conv1_1, 3 input channels). The model finds fully used PEs there (its time is
+    compute plus the unhidden DRAM traffic, as on the small maps that it gets right). The
+    table's own counts say why the chip is slower: its global-buffer accesses are ~15 B/cycle
+    on every layer from conv1_1 to conv4_3
     (the chip's 64-bit psum input and output networks carry 4 + 4 16-bit psums, 16 B, per
     cycle: JSSC 2017, recalled), and they are psums of q r = 1 channel per pass on the 224 and
     112 maps, 2 on the 56 ones and ~4 on the 28 ones, which caps the array at 36 q r MACs per

@@ -9,7 +9,14 @@ from pathlib import Path
 
 from hwsim.bundled import bundled_dir, bundled_names
 from hwsim.errors import HwsimError
-from hwsim.workload.summary import INDEX_NAME, Summary, summaries, summarise, write_index
+from hwsim.workload.summary import (
+    INDEX_NAME,
+    Summary,
+    digest,
+    summaries,
+    summarise,
+    write_index,
+)
 
 
 def test_bundled_index_matches_loading_every_workload() -> None:
@@ -21,6 +28,7 @@ def test_bundled_index_matches_loading_every_workload() -> None:
     assert sorted(index) == names
     for name in names:
         path = folder / f"{name}.yaml"
+        assert index[name]["sha256"] == digest(path), f"{name}: the index is stale"
         got = summaries([name])[name]
         assert got == summarise(path), name
         assert isinstance(got, Summary) and got.layers > 0 and got.macs > 0

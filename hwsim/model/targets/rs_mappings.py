@@ -218,8 +218,9 @@ def rs_candidates(nest: LoopNest, rows: int, cols: int, words: tuple[float, floa
     lay = _Layer(nest, glb[0], glb[1], glb[2], psum_b, min(R, rows), math.ceil(R / rows),
                  min((F - 1) * nest.stride[1] + (S - 1) * nest.dilation[1] + 1, nest.W))
     shapes = _shapes(lay, rows, cols, words)
-    # Every integer of the arithmetic is at most this (16 G N K C E H W R S x PEs, generously).
-    bound = (16 * nest.G * nest.N * nest.K * nest.C * nest.P * nest.H * nest.W * R * S
+    # Every integer of the arithmetic is at most this (64 G N K C E H W R S x PEs: a bit-hop
+    # count multiplies by up to 32 bits and by the partial-sum rows, so generously).
+    bound = (64 * nest.G * nest.N * nest.K * nest.C * nest.P * nest.H * nest.W * R * S
              * max(1, rows * cols))
     params, act = _activity(lay, shapes if bound < INT64_SAFE else shapes.astype(object))
     for a in (params, *act.arrays()):
