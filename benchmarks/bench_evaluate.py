@@ -16,7 +16,7 @@ import time
 
 from hwsim import evaluate, load_arch, load_workload
 from hwsim.bundled import bundled_names, resolve
-from hwsim.model.mapper import clear_caches
+from hwsim.model.targets import clear_caches
 
 
 def main() -> None:

@@ -16,7 +16,7 @@ import time
 
 from hwsim import load_arch
 from hwsim.evaluation.llm import evaluate_llm
-from hwsim.model.mapper import clear_caches
+from hwsim.model.targets import clear_caches
 from hwsim.workload.llm import load_llm_config
 
 CASES = [("gpt2", 1, 1), ("llama2_7b", 1, 1), ("llama2_7b", 64, 1), ("llama2_70b", 1, 4),

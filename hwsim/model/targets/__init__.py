@@ -11,7 +11,9 @@ from collections.abc import Callable
 from hwsim.arch.hardware import Hardware
 from hwsim.model.cost import LayerCost
 from hwsim.model.loopnest import LoopNest
+from hwsim.model.mapper import clear_caches as clear_mapper_caches
 from hwsim.model.targets.fpga import fpga_target
+from hwsim.model.targets.rs_mappings import rs_candidates
 from hwsim.model.targets.scratchpad import scratchpad_target
 from hwsim.model.targets.systolic import systolic_target
 from hwsim.model.targets.tensor_core import tensor_core_target
@@ -25,3 +27,10 @@ TARGETS: dict[str, TargetModel] = {
     "tensor_core": tensor_core_target,
     "scratchpad": scratchpad_target,
 }
+
+
+def clear_caches() -> None:
+    """Forget every memoised tiling table, count and row-stationary candidate table (a cold
+    start, for benchmarks)."""
+    clear_mapper_caches()
+    rs_candidates.cache_clear()  # type: ignore[attr-defined]
