@@ -9,8 +9,9 @@ Layout for ``-o results.parquet``:
 * ``results.parquet``: the compacted table, one row per point of the spec, written the same
   way at the end; ``results.layers.parquet`` likewise. The parts folder is then removed.
 
-Compaction streams record batches through a ParquetWriter, so memory stays bounded by the
-batch size (plus 9 bytes per point for the id bookkeeping), not by the number of rows.
+Compaction streams record batches through a ParquetWriter in row groups of ROW_GROUP_ROWS
+rows, so memory stays bounded by that (plus 9 bytes per point for the id bookkeeping), not by
+the number of rows.
 
 Every page of every file carries a CRC checksum (``write_page_checksum``), verified on every
 read (``page_checksum_verification``): on resume a damaged chunk file is dropped and its
@@ -54,6 +55,12 @@ from hwsim.errors import HwsimError
 from hwsim.safeio import atomic_file, check_output, own_temporaries
 
 BATCH_ROWS = 65_536
+#: Rows per row group of a compacted table. Chunk files hold a few dozen rows each; written one
+#: row group per chunk, a 918,400-point sweep made ~14,000 row groups whose metadata the
+#: writer keeps until it closes (a 1.26 GB peak), and compressed poorly. Batches are buffered
+#: to this many rows (a few MB of totals) and written as one group. A damaged group of the
+#: compacted table costs its points' recomputation on resume.
+ROW_GROUP_ROWS = 65_536
 #: Parquet key-value metadata key of the provenance object (a JSON text).
 META_KEY = b"hwsim"
 
@@ -447,6 +454,28 @@ def _stream(sources: list[Path]) -> Iterator[tuple[int, pa.RecordBatch]]:
             yield k, batch
 
 
+class _GroupedWriter:
+    """Tables written through a ParquetWriter in row groups of about ROW_GROUP_ROWS rows (the
+    buffer is flushed when it reaches that many, and at the end)."""
+
+    def __init__(self, writer: pq.ParquetWriter) -> None:
+        self._writer = writer
+        self._buffer: list[pa.Table] = []
+        self._rows = 0
+
+    def write(self, table: pa.Table) -> None:
+        self._buffer.append(table)
+        self._rows += table.num_rows
+        if self._rows >= ROW_GROUP_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._buffer:
+            self._writer.write_table(pa.concat_tables(self._buffer),
+                                     row_group_size=max(self._rows, 1))
+            self._buffer, self._rows = [], 0
+
+
 def compact(output: Path, spec_ids: np.ndarray, schema: pa.Schema,
             layer_schema: pa.Schema | None, info: Mapping[str, Any] | None = None) -> int:
     """Merge the existing output and chunk files into ``output``: every id of ``spec_ids``
@@ -470,6 +499,7 @@ def compact(output: Path, spec_ids: np.ndarray, schema: pa.Schema,
     # the layers table is replaced first, then the results table (leaving the block)
     with atomic_file(output) as f:
         with pq.ParquetWriter(f, schema, write_page_checksum=True) as writer:
+            grouped = _GroupedWriter(writer)
             for k, batch in _stream(sources):
                 ids = batch.column("id").to_numpy(zero_copy_only=False).astype(np.int64)
                 mask, pos = isin_sorted(ids, spec_ids)
@@ -481,8 +511,9 @@ def compact(output: Path, spec_ids: np.ndarray, schema: pa.Schema,
                 seen[pos[first]] = True
                 origin[pos[first]] = k
                 if first.any():
-                    writer.write_table(_conform(batch.filter(pa.array(first)), schema))
+                    grouped.write(_conform(batch.filter(pa.array(first)), schema))
                     rows += int(first.sum())
+            grouped.flush()
         if layer_schema is not None:
             _compact_layers(output, d, spec_ids, origin, keys, layer_schema, meta)
     _remove_parts(output)
@@ -521,9 +552,11 @@ def _compact_layers(output: Path, d: Path, spec_ids: np.ndarray, origin: np.ndar
         schema = schema.with_metadata(meta)
     with atomic_file(target) as f, pq.ParquetWriter(f, schema,
                                                     write_page_checksum=True) as writer:
+        grouped = _GroupedWriter(writer)
         for j, batch in _stream([p for _, p in pairs]):
             ids = batch.column("id").to_numpy(zero_copy_only=False).astype(np.int64)
             mask, pos = isin_sorted(ids, spec_ids)
             mask &= origin[pos] == pairs[j][0]
             if mask.any():
-                writer.write_table(_conform(batch.filter(pa.array(mask)), schema))
+                grouped.write(_conform(batch.filter(pa.array(mask)), schema))
+        grouped.flush()
