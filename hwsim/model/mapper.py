@@ -331,8 +331,8 @@ _COUNTS: ByteLRU[Counts] = ByteLRU(COUNTS_CACHE_BYTES)
 
 def _counts_bytes(c: Counts) -> int:
     values = [c.compute_cycles, c.dram_bytes, c.dram_meta_bytes, c.dram_write_bytes, c.mac_ops,
-              c.rf_bytes, c.hop_bits, *c.buffer_read_bytes.values(),
-              *c.buffer_write_bytes.values()]
+              c.rf_bytes, c.hop_bits, c.exposed_bytes, c.dram_transfers,
+              *c.buffer_read_bytes.values(), *c.buffer_write_bytes.values()]
     return int(sum(np.asarray(v).nbytes for v in values))
 
 
