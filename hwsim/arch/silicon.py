@@ -122,7 +122,7 @@ def component_silicon(arch: ArchSpec) -> Silicon | None:
     for b in arch.buffers:
         bytes_each = b.capacity_kib * 1024
         if b.per_pe:
-            count = macs  # PEs: a PE that packs two int8 MACs still has one set of buffers
+            count = arch.compute.physical_pes(clock, p)  # a packed PE has one set of them
             if bytes_each <= REGISTER_FILE_MAX_BYTES:
                 logic[b.name] = count * bytes_each * 8 * REG_UM2_PER_BIT * scale
                 continue
