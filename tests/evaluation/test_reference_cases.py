@@ -13,14 +13,14 @@ held out are within 20% (mean 7%; the two 1024-size GEMMs, 18-34 us, are the wor
 Eyeriss (JSSC 2017, Table V), with the chip's own buffer split (ifmaps and psums in the global
 buffer, filters streamed into the PEs' filter scratchpads) and its row-stationary dataflow
 (hwsim.model.targets.row_stationary: PE sets of 1-D convolutions, the mapping searched under
-the scratchpad and buffer sizes): latency -1% to +31%, DRAM traffic +1% to +23% (mean |error|
-12%; with the weight-stationary approximation it was latency -11% to +28%, DRAM -21% to +54%,
-mean 19%). The latency bound is looser than before (0.28 -> 0.32) because of CONV1 alone: its
-compute is 13.9 ms (below the measured 16.5 ms) but its 6.1 MB of DRAM traffic add 7.7 ms at the
-assumed 0.8 GB/s with no double buffering; the DRAM bound is tighter (0.55 -> 0.25), as is the
-mean (0.2 -> 0.13). Every error is an overestimate but CONV2's latency. Held out, VGG-16 on
-Eyeriss (JSSC 2017 Table VI, batch 3) is within 10% on its 28x28 and 14x14 layers and 2-3x too
-fast on the larger maps (test_eyeriss_vgg16_gap). The pins make any change visible.
+the scratchpad and buffer sizes), compared with the table's total latency (the model's latency
+includes its DRAM transfers; the processing latency leaves out the transfers the chip does not
+hide) over the chip's 64-bit link at its published 90 MHz: latency -6% to +12%, DRAM traffic
++1% to +23% (mean |error| 9.5%). Against the processing latency, as earlier versions compared,
+CONV1 was +31% (its 6.1 MB of DRAM traffic add 8.5 ms to 13.9 ms of compute). Held out,
+VGG-16 on Eyeriss (JSSC 2017 Table VI, batch 3) is within 10% on its 14x14 layers, 21-25% fast
+on the 28x28 ones and 2-3.5x too fast on the larger maps (test_eyeriss_vgg16_gap). The pins
+make any change visible.
 """
 
 from __future__ import annotations
@@ -37,29 +37,29 @@ MODEL = {
     "zhang-conv4": 2.600,
     "zhang-conv5": 1.735,
     "zhang-total": 20.23,
-    "eyeriss-conv1-latency": 21.6,
-    "eyeriss-conv2-latency": 38.89,
-    "eyeriss-conv3-latency": 22.97,
-    "eyeriss-conv4-latency": 17.21,
-    "eyeriss-conv5-latency": 11.5,
+    "eyeriss-conv1-latency": 22.45,
+    "eyeriss-conv2-latency": 39.53,
+    "eyeriss-conv3-latency": 23.39,
+    "eyeriss-conv4-latency": 17.53,
+    "eyeriss-conv5-latency": 11.72,
     "eyeriss-conv1-dram": 6.131,
     "eyeriss-conv2-dram": 4.573,
     "eyeriss-conv3-dram": 3.038,
     "eyeriss-conv4-dram": 2.27,
     "eyeriss-conv5-dram": 1.536,
-    "eyeriss-vgg16-conv1_1-latency": 33.19,
-    "eyeriss-vgg16-conv1_2-latency": 266.1,
-    "eyeriss-vgg16-conv2_1-latency": 134.1,
-    "eyeriss-vgg16-conv2_2-latency": 244.8,
-    "eyeriss-vgg16-conv3_1-latency": 108.4,
-    "eyeriss-vgg16-conv3_2-latency": 204.1,
-    "eyeriss-vgg16-conv3_3-latency": 203.9,
-    "eyeriss-vgg16-conv4_1-latency": 100.1,
-    "eyeriss-vgg16-conv4_2-latency": 193.9,
-    "eyeriss-vgg16-conv4_3-latency": 190.8,
-    "eyeriss-vgg16-conv5_1-latency": 49.57,
-    "eyeriss-vgg16-conv5_2-latency": 48.95,
-    "eyeriss-vgg16-conv5_3-latency": 48.87,
+    "eyeriss-vgg16-conv1_1-latency": 36.01,
+    "eyeriss-vgg16-conv1_2-latency": 274.1,
+    "eyeriss-vgg16-conv2_1-latency": 139.8,
+    "eyeriss-vgg16-conv2_2-latency": 251.8,
+    "eyeriss-vgg16-conv3_1-latency": 111.2,
+    "eyeriss-vgg16-conv3_2-latency": 208.4,
+    "eyeriss-vgg16-conv3_3-latency": 208.2,
+    "eyeriss-vgg16-conv4_1-latency": 102.0,
+    "eyeriss-vgg16-conv4_2-latency": 197.0,
+    "eyeriss-vgg16-conv4_3-latency": 193.6,
+    "eyeriss-vgg16-conv5_1-latency": 50.49,
+    "eyeriss-vgg16-conv5_2-latency": 49.8,
+    "eyeriss-vgg16-conv5_3-latency": 49.71,
     "a100-gemm-dense": 0.8375,
     "a100-gemm-2of4": 0.5426,
     "azure-a100-gemm-1024x1024x1024": 0.01602,
@@ -99,35 +99,35 @@ def test_error_bounds(results):
     assert sum(abs(e) for e in held_out) / len(held_out) < 0.08
     eyeriss_latency = [e for k, e in err.items() if k.startswith("eyeriss-conv") and "latency" in k]
     eyeriss_dram = [e for k, e in err.items() if k.startswith("eyeriss-conv") and "dram" in k]
-    assert max(abs(e) for e in eyeriss_latency) < 0.32  # CONV1 +31% (docstring)
+    assert max(abs(e) for e in eyeriss_latency) < 0.13  # CONV5 +12% (docstring)
     assert max(abs(e) for e in eyeriss_dram) < 0.25
-    assert sum(abs(e) for e in eyeriss_latency + eyeriss_dram) / 10 < 0.13
+    assert sum(abs(e) for e in eyeriss_latency + eyeriss_dram) / 10 < 0.10
 
 
 def test_eyeriss_vgg16_gap(results):
-    """Held out, VGG-16 at batch 3 (JSSC 2017 Table VI): the layers of 28x28 and 14x14 maps are
-    within 10%, and the first convolution (3 input channels, DRAM bound) within 15%; the
-    chip is 2x slower than the model on the 56x56 layers and 3x on the 112x112 and 224x224
-    ones (but conv1_1, 3 input channels). The model finds fully used PEs there (its time is
-    compute plus the unhidden DRAM traffic, as on the small maps that it gets right). The
-    table's own counts say why the chip is slower: its global-buffer accesses are ~15 B/cycle
-    on every layer from conv1_1 to conv4_3
-    (the chip's 64-bit psum input and output networks carry 4 + 4 16-bit psums, 16 B, per
-    cycle: JSSC 2017, recalled), and they are psums of q r = 1 channel per pass on the 224 and
-    112 maps, 2 on the 56 ones and ~4 on the 28 ones, which caps the array at 36 q r MACs per
-    cycle (measured 34, 68, 132). Why the chip's mapping takes one channel per pass where the
-    model fits 8-16 within the same buffers is not known, so the model is unchanged; the
-    hypotheses tried and their effect are in docs/concepts/targets.md (known gap: Eyeriss on
-    large feature maps)."""
+    """Held out, VGG-16 at batch 3 (JSSC 2017 Table VI, total latency): the layers of 14x14
+    maps are within 10%, those of 28x28 maps 20-26% fast; the chip is 2x slower than the model
+    on the 56x56 layers and on conv1_1, 3-3.5x on the 112x112 and 224x224 ones. The model finds
+    fully used PEs there (its time is compute plus the unhidden DRAM traffic, as on the small
+    maps). The table's own counts say why the chip is slower: its global-buffer accesses are
+    ~15 B/cycle of its processing latency on every layer from conv1_1 to conv4_3 (the chip's
+    64-bit psum input and output networks carry 4 + 4 16-bit psums, 16 B, per cycle: JSSC
+    2017, recalled), and they are psums of q r = 1 channel per pass on the 224 and 112 maps, 2
+    on the 56 ones and ~4 on the 28 ones, which caps the array at 36 q r MACs per cycle
+    (measured 34, 68, 132). Why the chip's mapping takes one channel per pass where the model
+    fits 8-16 within the same buffers is not known, so the model is unchanged; the hypotheses
+    tried and their effect are in docs/concepts/targets.md (known gap: Eyeriss on large
+    feature maps)."""
     err = {k.split("-")[2]: r.error for k, r in results.items() if "vgg16" in k}
     assert len(err) == 13
-    small = [e for k, e in err.items() if k.startswith(("conv4", "conv5"))]
-    assert max(abs(e) for e in small) < 0.10
-    assert abs(err["conv1_1"]) < 0.15
-    for k in ("conv3_1", "conv3_2", "conv3_3"):
-        assert -0.55 < err[k] < -0.40
+    for k in ("conv5_1", "conv5_2", "conv5_3"):
+        assert abs(err[k]) < 0.10
+    for k in ("conv4_1", "conv4_2", "conv4_3"):
+        assert -0.26 < err[k] < -0.20
+    for k in ("conv1_1", "conv3_1", "conv3_2", "conv3_3"):
+        assert -0.57 < err[k] < -0.50
     for k in ("conv1_2", "conv2_1", "conv2_2"):
-        assert -0.75 < err[k] < -0.60
+        assert -0.75 < err[k] < -0.66
 
 
 def test_bad_reference_file_is_a_located_error(tmp_path):
