@@ -61,8 +61,11 @@ def mac_um2_45nm(precision: str) -> float:
 #: ALADDIN's characterisation (harvard-acc/ALADDIN common/power_func.h, REG_1ns_area) [sim],
 #: used as the 45 nm value.
 REG_UM2_PER_BIT = 5.98
-#: A 2:1 multiplexer bit of a crossbar cross-point: 2.2 NAND2 equivalents of NanGate 45 nm
-#: (NAND2_X1 0.798 µm²) [recalled].
+#: One NAND2 gate equivalent, the unit of published gate counts: NanGate 45 nm NAND2_X1,
+#: 0.798 µm² [recalled].
+NAND2_UM2_45NM = 0.798
+#: A 2:1 multiplexer bit of a crossbar cross-point: 2.2 NAND2 equivalents (2.2 x 0.798 µm²,
+#: rounded) [recalled].
 MUX_UM2_PER_BIT = 1.76
 
 # --- network-on-chip routers at 45 nm, µm² ---------------------------------------------------
@@ -160,9 +163,10 @@ TIMING_UPSIZE_AT_1GHZ = {"int_add": 1.55, "int_mult": 1.38, "fp_add": 2.11, "fp_
 RELAXED_CLOCK_HZ = 200e6
 
 #: Depth of the pad ring around a die's core, mm per side: I/O pad cells, bond pads, power rails
-#: and seal ring. Eyeriss's 4.0 x 4.0 mm die around a 3.5 x 3.5 mm core (Chen et al., JSSC 2017)
-#: gives 0.25 mm [recalled]; 65-28 nm wire-bond I/O libraries have pad cells ~120-250 µm tall plus
-#: the seal ring [recalled]. Added only where a whole die is compared (hwsim.arch.silicon.die_mm2).
+#: and seal ring. Eyeriss's 4.0 x 4.0 mm die around a 3.5 x 3.5 mm core (Chen et al., JSSC 2017,
+#: Table IV [silicon]) gives 0.25 mm; 65-28 nm wire-bond I/O libraries have pad cells
+#: ~120-250 µm tall plus the seal ring [recalled]. Added only where a whole die is compared
+#: (hwsim.arch.silicon.die_mm2).
 PAD_RING_MM = 0.25
 
 # --- leakage --------------------------------------------------------------------------------

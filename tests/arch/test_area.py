@@ -155,23 +155,26 @@ def test_published_areas_pinned_with_their_errors():
     arch declares for units its schema does not describe. None of these constants was fitted to
     a row below. The NVDLA nv_full rows describe the chip from its v1 RTL: 16-bit PEs that pack
     two int8 MACs (alone: -57% -> -55%) and the 823,777 flip-flops of its units around the MACs
-    (-> -20%; their combinational logic is still left out). Eyeriss, DianNao and the TPU matrix
-    unit stay low: the logic around their MACs is not broken down by any source read here; the
-    TPU rows are upper bounds (die <= 331 mm²). Pinned so that a change shows."""
+    (-> -20%; their combinational logic is still left out). Held out, ShiDianNao (SRAM-heavy,
+    65 nm) is +12%. Eyeriss, DianNao and the TPU matrix unit stay low; Eyeriss's logic is +18%
+    of its published gate count (test_eyeriss_logic_against_its_gate_count), so its shortfall
+    is in its SRAM (a 108 KB buffer and 168 448-byte scratchpads) and layout; the TPU rows are
+    upper bounds (die <= 331 mm²). Pinned so that a change shows."""
     from benchmarks.validate_area import breakdown_rows, rows, summary
 
     errors = {r["case"]: r["error"] for r in rows()}
     expected = {
-        "Eyeriss die, 65 nm": -0.42, "TPU v1 matrix unit, 28 nm": -0.63,
+        "Eyeriss core, 65 nm": -0.47, "TPU v1 matrix unit, 28 nm": -0.63,
         "TPU v1 unified buffer, 28 nm": -0.13, "TPU v1 accumulators, 28 nm": -0.30,
-        "DianNao, 65 nm": -0.30, "NVDLA 2048 MACs 512 KB, 28 nm": -0.20,
+        "DianNao, 65 nm": -0.30, "ShiDianNao, 65 nm": 0.12,
+        "NVDLA 2048 MACs 512 KB, 28 nm": -0.20,
         "NVDLA 2048 MACs 512 KB, 16 nm": -0.29, "NVDLA 256 MACs 256 KB, 28 nm": -0.48,
     }
     assert set(errors) == set(expected)
     for case, err in expected.items():
         assert errors[case] == pytest.approx(err, abs=0.01), case
     mean, worst = summary(list(errors.values()))
-    assert mean == pytest.approx(0.34, abs=0.01) and worst == pytest.approx(0.63, abs=0.01)
+    assert mean == pytest.approx(0.33, abs=0.01) and worst == pytest.approx(0.63, abs=0.01)
     parts = {r["case"]: r["error"] for r in breakdown_rows()}
     assert parts["DianNao NFU (28.0%)"] == pytest.approx(0.31, abs=0.02)
     assert parts["DianNao SB (38.2%)"] == pytest.approx(-0.40, abs=0.02)
@@ -310,3 +313,18 @@ def test_packed_array_counts_its_pes_whatever_precision_comes_first():
     assert ra.totals["latency_s"] == rb.totals["latency_s"]
     assert ra.totals["utilization"] == pytest.approx(rb.totals["utilization"])
     assert 0 < ra.totals["utilization"] <= 1
+
+
+def test_eyeriss_logic_against_its_gate_count():
+    """Eyeriss's logic (JSSC 2017 Table IV: 1,176k NAND2 equivalents, SRAM excluded) against the
+    model's cells outside its SRAM macros, control included: within 20% (+18%), while its core is
+    -47%: what the model misses on Eyeriss is SRAM and layout, not logic."""
+    from benchmarks.validate_area import logic_gate_row, rows
+
+    g = logic_gate_row()
+    assert g["published"] == 1176 and g["error"] == pytest.approx(0.18, abs=0.01)
+    core = next(r for r in rows() if r["case"].startswith("Eyeriss core"))
+    # Table IV's on-chip SRAM, 181.5 KB, is the config's global buffer and filter scratchpads.
+    arch = load_arch("eyeriss")
+    assert sum(b.capacity_kib for b in arch.buffers if b.capacity_kib * 1024 > 64) == 181.5
+    assert core["error"] < -0.4
