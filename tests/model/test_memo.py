@@ -46,3 +46,38 @@ def test_memoised_function_computes_once_per_argument():
     assert (info.hits, info.misses, info.entries) == (1, 2, 2)
     square.cache_clear()  # type: ignore[attr-defined]
     assert square(3) == 9 and calls == [3, 4, 3]
+
+
+def test_threads_sharing_a_cache_keep_its_books():
+    """Threaded Dask workers share a process's caches: many threads putting and getting with
+    constant eviction raise nothing, and the bytes held stay the sum of the entries held,
+    within the budget."""
+    import sys
+    import threading
+
+    c: ByteLRU[int] = ByteLRU(200)
+    errors: list[BaseException] = []
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible: races show up
+
+    def hammer(seed: int) -> None:
+        try:
+            for i in range(3000):
+                key = (seed * 7 + i) % 37
+                c.put(key, key, 1 + key % 23)
+                v = c.get((key * 5) % 37)
+                assert v is None or v == (key * 5) % 37
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    try:
+        threads = [threading.Thread(target=hammer, args=(s,)) for s in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(old)
+    assert not errors, errors[0]
+    held = sum(n for _, n in c._data.values())
+    assert c.info().nbytes == held <= 200
