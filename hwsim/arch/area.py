@@ -165,8 +165,8 @@ RELAXED_CLOCK_HZ = 200e6
 #: Depth of the pad ring around a die's core, mm per side: I/O pad cells, bond pads, power rails
 #: and seal ring. Eyeriss's 4.0 x 4.0 mm die around a 3.5 x 3.5 mm core (Chen et al., JSSC 2017,
 #: Table IV [silicon]) gives 0.25 mm; 65-28 nm wire-bond I/O libraries have pad cells
-#: ~120-250 µm tall plus the seal ring [recalled]. Added only where a whole die is compared
-#: (hwsim.arch.silicon.die_mm2).
+#: ~120-250 µm tall plus the seal ring [recalled]. Added only where a whole die is meant
+#: (hwsim.arch.silicon.die_mm2; the bundled area cases compare cores).
 PAD_RING_MM = 0.25
 
 # --- leakage --------------------------------------------------------------------------------
