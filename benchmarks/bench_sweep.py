@@ -116,14 +116,13 @@ def main() -> int:
     starts: dict[int, float] = {}
     if not args.no_dask:
         try:
-            from distributed import LocalCluster
+            from hwsim.sweep.run import local_cluster
 
             for workers in (1, 2):
-                # A fresh cluster per worker count (cold workers), started before the clock:
-                # its start-up is a fixed cost of the deployment, reported on its own.
+                # A fresh cluster per worker count (cold workers), as a sweep starts one, but
+                # before the clock: its start-up is a fixed cost, reported on its own.
                 t0 = time.perf_counter()
-                cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                       dashboard_address=None)
+                cluster = local_cluster(workers)
                 starts[workers] = time.perf_counter() - t0
                 try:
                     wd, _ = timed_sweep(spec, tmp / f"d{workers}.parquet", jobs=workers,

@@ -264,10 +264,23 @@ def _wait(fs: set[Future[ChunkResult]]) -> tuple[set[Any], set[Future[ChunkResul
     return finished, set(rest)
 
 
+def local_cluster(jobs: int) -> Any:
+    """The Dask cluster a sweep starts when given no scheduler: ``jobs`` worker processes of
+    one thread each, no dashboard, and no statistical profiler in the workers (it samples the
+    task thread every 10 ms and slowed chunk evaluation by about 15% on 2 cores,
+    benchmarks/data/sweep_speed.txt; with no dashboard nothing would show its profiles)."""
+    import dask
+    from distributed import LocalCluster
+
+    with dask.config.set({"distributed.worker.profile.enabled": False}):
+        return LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
+                            dashboard_address=None)
+
+
 def _dask(sweep: Sweep, chunks: Iterator[list[Point]], jobs: int,
           scheduler: str | None) -> Iterator[ChunkResult]:
     try:
-        from distributed import Client, LocalCluster, as_completed
+        from distributed import Client, as_completed
     except ImportError:
         raise HwsimError("--executor dask needs dask.distributed: "
                          "pip install 'hwsim[dask]'") from None
@@ -276,8 +289,7 @@ def _dask(sweep: Sweep, chunks: Iterator[list[Point]], jobs: int,
         if scheduler:
             client = Client(scheduler, timeout="20s")
         else:
-            cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
-                                   dashboard_address=None)
+            cluster = local_cluster(jobs)
             client = Client(cluster)
     except (OSError, TimeoutError) as exc:
         raise HwsimError(f"cannot reach Dask scheduler {scheduler}: {exc}") from None
