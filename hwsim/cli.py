@@ -245,16 +245,15 @@ def _with_accuracy(rows: list[CompareRow], specs: list[Pattern],
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from hwsim.arch.load import load_arch
+    from hwsim.listing import accelerators, models
     from hwsim.workload.summary import summaries
 
     print("accelerators (arch_configs/):")
-    for name in bundled_names("arch_configs"):
-        try:
-            a = load_arch(name)
-            print(f"  {name:<22} {a.kind:<12} {a.description}")
-        except HwsimError as exc:
-            print(f"  {name:<22} (invalid: {exc})")
+    for name, a in accelerators(bundled_names("arch_configs")).items():
+        if isinstance(a, HwsimError):
+            print(f"  {name:<22} (invalid: {a})")
+            continue
+        print(f"  {name:<22} {a['kind']:<12} {a['description']}")
     print("workloads (workloads/):")
     for name, w in summaries(bundled_names("workloads")).items():
         if isinstance(w, HwsimError):
@@ -263,17 +262,14 @@ def cmd_list(args: argparse.Namespace) -> int:
         print(f"  {name:<22} {w.layers:>4} layers {w.macs / 1e9:>9.3f} GMACs "
               f"{w.params / 1e6:>10.2f} M params  batch {w.batch}")
     print("language models (models/, for hwsim llm):")
-    from hwsim.workload.llm import load_llm_config
-
-    for name in bundled_names("models"):
-        try:
-            c = load_llm_config(name)
-            experts = (f", {c.num_local_experts} experts ({c.num_experts_per_tok} per token)"
-                       if c.num_local_experts > 1 else "")
-            print(f"  {name:<22} {c.params() / 1e9:>7.2f} B params, {c.num_hidden_layers} "
-                  f"layers, {c.num_attention_heads}/{c.kv_heads} heads{experts}")
-        except HwsimError as exc:
-            print(f"  {name:<22} (invalid: {exc})")
+    for name, c in models(bundled_names("models")).items():
+        if isinstance(c, HwsimError):
+            print(f"  {name:<22} (invalid: {c})")
+            continue
+        experts = (f", {c['experts']} experts ({c['experts_per_tok']} per token)"
+                   if c["experts"] > 1 else "")
+        print(f"  {name:<22} {c['params'] / 1e9:>7.2f} B params, {c['layers']} "
+              f"layers, {c['heads']}/{c['kv_heads']} heads{experts}")
     return 0
 
 

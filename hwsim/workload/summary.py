@@ -2,18 +2,15 @@
 an index beside the YAML files so that listing does not parse and validate every network.
 
 A large language model's workload is about 550 layers and 60 KB of YAML; parsing and validating
-the bundled ones took about 1.5 s of a 2 s ``hwsim list``. The index records each file's sha256:
-a summary is used only while its file is byte-for-byte the one it was computed from, otherwise
-the workload is loaded, so an edited file is never misreported. ``python -m
-hwsim.workload.summary workloads/`` rewrites the index (the zoo generator does it too), and a
-test checks that the bundled index equals what loading every workload gives.
+the bundled ones took about 1.5 s of a 2 s ``hwsim list``. The index (hwsim.indexed) records each
+file's sha256, so an edited file is loaded, never misreported. ``python -m
+hwsim.workload.summary workloads/`` rewrites it (the zoo generator does it too), and a test
+checks that the bundled index equals what loading every workload gives.
 """
 
 from __future__ import annotations
 
 import argparse
-import hashlib
-import json
 import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -21,8 +18,13 @@ from typing import Any
 
 from hwsim.bundled import bundled_dir
 from hwsim.errors import HwsimError
+from hwsim.indexed import INDEX_NAME, digest, indexed
+from hwsim.indexed import write_index as _write_index
 
-INDEX_NAME = "index.json"
+__all__ = ["INDEX_NAME", "Summary", "digest", "main", "summaries", "summarise", "write_index"]
+
+_KEY = "workloads"
+_FIELDS = ("layers", "macs", "params", "batch")
 
 
 @dataclass(frozen=True)
@@ -35,11 +37,6 @@ class Summary:
     batch: int
 
 
-def digest(path: Path) -> str:
-    """sha256 of a file's bytes (hex)."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def summarise(path: Path) -> Summary:
     """Load and validate the workload at ``path`` and summarise it (raises its SpecError)."""
     from hwsim.workload.io import load_workload
@@ -48,13 +45,8 @@ def summarise(path: Path) -> Summary:
     return Summary(len(wl), wl.macs(), wl.params(), wl.batch)
 
 
-def _read_index(folder: Path) -> dict[str, Any]:
-    try:
-        data = json.loads((folder / INDEX_NAME).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    entries = data.get("workloads") if isinstance(data, dict) else None
-    return entries if isinstance(entries, dict) else {}
+def _entry(path: Path) -> dict[str, Any]:
+    return asdict(summarise(path))
 
 
 def summaries(names: list[str], folder: Path | None = None) -> dict[str, Summary | HwsimError]:
@@ -62,35 +54,21 @@ def summaries(names: list[str], folder: Path | None = None) -> dict[str, Summary
     the folder's index where the file is unchanged since it was indexed, else by loading it (a
     workload that does not load maps to its error)."""
     folder = bundled_dir("workloads") if folder is None else folder
-    index = _read_index(folder)
     out: dict[str, Summary | HwsimError] = {}
-    for name in names:
-        path = folder / f"{name}.yaml"
-        entry = index.get(name)
+    for name, got in indexed(folder, names, _KEY, _FIELDS, _entry).items():
+        if isinstance(got, HwsimError):
+            out[name] = got
+            continue
         try:
-            if isinstance(entry, dict) and entry.get("sha256") == digest(path):
-                out[name] = Summary(*(int(entry[k]) for k in ("layers", "macs", "params",
-                                                               "batch")))
-                continue
-        except (OSError, KeyError, TypeError, ValueError):
-            pass  # an unreadable file or a damaged entry: load it and let that say why
-        try:
-            out[name] = summarise(path)
-        except HwsimError as exc:  # the caller prints it as the workload's line
-            out[name] = exc
+            out[name] = Summary(*(int(got[k]) for k in _FIELDS))
+        except (TypeError, ValueError):  # a damaged entry whose sha256 still matches
+            out[name] = summarise(folder / f"{name}.yaml")
     return out
 
 
 def write_index(folder: str | Path) -> Path:
     """Summarise every ``*.yaml`` workload of ``folder`` into ``folder/index.json``."""
-    base = Path(folder)
-    entries = {p.stem: {"sha256": digest(p), **asdict(summarise(p))}
-               for p in sorted(base.glob("*.yaml"))}
-    out = base / INDEX_NAME
-    text = json.dumps({"generated_by": "python -m hwsim.workload.summary workloads/",
-                       "workloads": entries}, indent=1, sort_keys=True)
-    out.write_text(text + "\n", encoding="utf-8")
-    return out
+    return _write_index(folder, _KEY, _entry, "python -m hwsim.workload.summary workloads/")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,69 @@
+"""Summaries of bundled files kept in an index beside them, so that ``hwsim list`` need not
+parse and validate every file (nor import the modules that validate them).
+
+Each folder's ``index.json`` maps a file's name to its summary and the sha256 of the bytes it
+was computed from. A summary is used only while its file is byte-for-byte that one; otherwise
+(an edited file, a damaged index) the file is loaded, so a changed file is never misreported.
+Tests check that each bundled index equals what loading every file gives.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from hwsim.errors import HwsimError
+
+INDEX_NAME = "index.json"
+
+
+def digest(path: Path) -> str:
+    """sha256 of a file's bytes (hex)."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def read_index(folder: Path, key: str) -> dict[str, Any]:
+    """The entries under ``key`` of ``folder``'s index ({} when missing or damaged)."""
+    try:
+        data = json.loads((folder / INDEX_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    entries = data.get(key) if isinstance(data, dict) else None
+    return entries if isinstance(entries, dict) else {}
+
+
+def indexed(folder: Path, names: Sequence[str], key: str, fields: Sequence[str],
+            compute: Callable[[Path], dict[str, Any]]) -> dict[str, dict[str, Any] | HwsimError]:
+    """Each ``folder/<name>.yaml``'s summary (its ``fields``): from the index where the file is
+    unchanged since it was indexed, else ``compute(path)`` (a file that does not load maps to
+    its error)."""
+    index = read_index(folder, key)
+    out: dict[str, dict[str, Any] | HwsimError] = {}
+    for name in names:
+        path = folder / f"{name}.yaml"
+        entry = index.get(name)
+        try:
+            if isinstance(entry, dict) and entry.get("sha256") == digest(path):
+                out[name] = {f: entry[f] for f in fields}
+                continue
+        except (OSError, KeyError, TypeError, ValueError):
+            pass  # an unreadable file or a damaged entry: load it and let that say why
+        try:
+            out[name] = compute(path)
+        except HwsimError as exc:  # the caller prints it as the file's line
+            out[name] = exc
+    return out
+
+
+def write_index(folder: str | Path, key: str, compute: Callable[[Path], dict[str, Any]],
+                generated_by: str) -> Path:
+    """Summarise every ``*.yaml`` of ``folder`` into ``folder/index.json`` under ``key``."""
+    base = Path(folder)
+    entries = {p.stem: {"sha256": digest(p), **compute(p)} for p in sorted(base.glob("*.yaml"))}
+    out = base / INDEX_NAME
+    text = json.dumps({"generated_by": generated_by, key: entries}, indent=1, sort_keys=True)
+    out.write_text(text + "\n", encoding="utf-8")
+    return out

@@ -1,0 +1,60 @@
+"""The accelerator and model indexes behind ``hwsim list``: fresh, never trusted for a changed
+file, and a broken file still listed with its error."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from hwsim.bundled import bundled_dir, bundled_names
+from hwsim.errors import HwsimError
+from hwsim.indexed import INDEX_NAME, digest
+from hwsim.listing import (
+    ARCH_KEY,
+    MODEL_KEY,
+    accelerators,
+    arch_entry,
+    model_entry,
+    models,
+    write_indexes,
+)
+
+
+def test_bundled_indexes_match_loading_every_file() -> None:
+    """The committed indexes say what loading each bundled accelerator and model says
+    (regenerate them with ``python -m hwsim.listing arch_configs/ models/`` when this fails)."""
+    for kind, key, entry, listed in (("arch_configs", ARCH_KEY, arch_entry, accelerators),
+                                     ("models", MODEL_KEY, model_entry, models)):
+        folder = bundled_dir(kind)
+        names = bundled_names(kind)
+        index = json.loads((folder / INDEX_NAME).read_text())[key]
+        assert sorted(index) == names, kind
+        got = listed(names)
+        for name in names:
+            path = folder / f"{name}.yaml"
+            assert index[name]["sha256"] == digest(path), f"{kind}/{name}: the index is stale"
+            assert got[name] == entry(path), name
+
+
+def test_changed_or_broken_file_is_loaded_not_read_from_the_index(tmp_path: Path) -> None:
+    arch, model = tmp_path / "archs", tmp_path / "models"
+    arch.mkdir()
+    model.mkdir()
+    shutil.copy(bundled_dir("arch_configs") / "gemmini.yaml", arch / "gemmini.yaml")
+    shutil.copy(bundled_dir("models") / "gpt2.yaml", model / "gpt2.yaml")
+    write_indexes(arch, model)
+    before = accelerators(["gemmini"], arch)["gemmini"]
+    assert isinstance(before, dict) and before["kind"] == "systolic"
+    path = arch / "gemmini.yaml"
+    text = path.read_text()
+    assert "\nkind: systolic\n" in text
+    path.write_text(text.replace("\ndescription: ", "\ndescription: edited "))
+    after = accelerators(["gemmini"], arch)["gemmini"]
+    assert isinstance(after, dict) and after["description"].startswith("edited ")
+    path.write_text("name: x\nkind: systolic\n")  # invalid now: listed with its error
+    assert isinstance(accelerators(["gemmini"], arch)["gemmini"], HwsimError)
+    (model / INDEX_NAME).write_text("{not json")  # a damaged index: the file is loaded
+    got = models(["gpt2"], model)["gpt2"]
+    assert isinstance(got, dict) and got == model_entry(model / "gpt2.yaml")
+    assert got["layers"] == 12 and got["heads"] == 12
