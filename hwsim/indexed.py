@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -67,3 +68,15 @@ def write_index(folder: str | Path, key: str, compute: Callable[[Path], dict[str
     text = json.dumps({"generated_by": generated_by, key: entries}, indent=1, sort_keys=True)
     out.write_text(text + "\n", encoding="utf-8")
     return out
+
+
+def write_and_report(prog: str, write: Callable[[], list[Path]]) -> int:
+    """Run an index writer as a command: print each index written, or one line naming the file
+    that does not load (or the bad folder) and exit status 2."""
+    try:
+        for path in write():
+            print(path)
+    except (HwsimError, OSError) as exc:
+        print(f"{prog}: error: {exc}", file=sys.stderr)
+        return 2
+    return 0

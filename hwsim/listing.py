@@ -17,7 +17,7 @@ from typing import Any
 
 from hwsim.bundled import bundled_dir
 from hwsim.errors import HwsimError
-from hwsim.indexed import indexed, write_index
+from hwsim.indexed import indexed, write_and_report, write_index
 
 ARCH_KEY, ARCH_FIELDS = "accelerators", ("kind", "description")
 MODEL_KEY = "models"
@@ -69,13 +69,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("arch_folder", nargs="?", default="arch_configs")
     ap.add_argument("model_folder", nargs="?", default="models")
     args = ap.parse_args(argv)
-    try:
-        for path in write_indexes(args.arch_folder, args.model_folder):
-            print(path)
-    except (HwsimError, OSError) as exc:  # a file that does not load, a bad folder
-        print(f"hwsim.listing: error: {exc}", file=sys.stderr)
-        return 2
-    return 0
+    return write_and_report("hwsim.listing",
+                            lambda: write_indexes(args.arch_folder, args.model_folder))
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ from typing import Any
 
 from hwsim.bundled import bundled_dir
 from hwsim.errors import HwsimError
-from hwsim.indexed import INDEX_NAME, digest, indexed
+from hwsim.indexed import INDEX_NAME, digest, indexed, write_and_report
 from hwsim.indexed import write_index as _write_index
 
 __all__ = ["INDEX_NAME", "Summary", "digest", "main", "summaries", "summarise", "write_index"]
@@ -75,12 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Write the bundled workloads' summary index.")
     ap.add_argument("folder", nargs="?", default="workloads")
     folder = ap.parse_args(argv).folder
-    try:
-        print(write_index(folder))
-    except (HwsimError, OSError) as exc:  # a workload that does not load, a bad folder
-        print(f"hwsim.workload.summary: error: {exc}", file=sys.stderr)
-        return 2
-    return 0
+    return write_and_report("hwsim.workload.summary", lambda: [write_index(folder)])
 
 
 if __name__ == "__main__":
