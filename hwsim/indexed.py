@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -36,11 +36,19 @@ def read_index(folder: Path, key: str) -> dict[str, Any]:
     return entries if isinstance(entries, dict) else {}
 
 
-def indexed(folder: Path, names: Sequence[str], key: str, fields: Sequence[str],
+def _typed(entry: dict[str, Any], fields: Mapping[str, type]) -> dict[str, Any] | None:
+    """The entry's ``fields`` if each has its type (a bool is not an int), else None."""
+    got = {f: entry.get(f) for f in fields}
+    ok = all(isinstance(v, t) and not (t is int and isinstance(v, bool))
+             for v, t in zip(got.values(), fields.values(), strict=True))
+    return got if ok else None
+
+
+def indexed(folder: Path, names: Sequence[str], key: str, fields: Mapping[str, type],
             compute: Callable[[Path], dict[str, Any]]) -> dict[str, dict[str, Any] | HwsimError]:
-    """Each ``folder/<name>.yaml``'s summary (its ``fields``): from the index where the file is
-    unchanged since it was indexed, else ``compute(path)`` (a file that does not load maps to
-    its error)."""
+    """Each ``folder/<name>.yaml``'s summary (its ``fields``, name -> type): from the index
+    where the file is unchanged since it was indexed and the entry is whole, else
+    ``compute(path)`` (a file that does not load maps to its error)."""
     index = read_index(folder, key)
     out: dict[str, dict[str, Any] | HwsimError] = {}
     for name in names:
@@ -48,10 +56,12 @@ def indexed(folder: Path, names: Sequence[str], key: str, fields: Sequence[str],
         entry = index.get(name)
         try:
             if isinstance(entry, dict) and entry.get("sha256") == digest(path):
-                out[name] = {f: entry[f] for f in fields}
-                continue
-        except (OSError, KeyError, TypeError, ValueError):
-            pass  # an unreadable file or a damaged entry: load it and let that say why
+                got = _typed(entry, fields)
+                if got is not None:
+                    out[name] = got
+                    continue
+        except OSError:
+            pass  # an unreadable file: load it and let that say why
         try:
             out[name] = compute(path)
         except HwsimError as exc:  # the caller prints it as the file's line

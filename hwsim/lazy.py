@@ -1,5 +1,6 @@
-"""Package attributes that load their module on first use, so that importing a package (the
-CLI registering its commands) does not import matplotlib, pandas or pyarrow."""
+"""Package attributes that load their module on first use, so that importing a package does
+not import what only some of its users need: matplotlib, pandas or pyarrow when the CLI
+registers its commands, the layer schema when ``hwsim list`` reads a summary index."""
 
 from __future__ import annotations
 

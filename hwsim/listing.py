@@ -19,9 +19,11 @@ from hwsim.bundled import bundled_dir
 from hwsim.errors import HwsimError
 from hwsim.indexed import indexed, write_and_report, write_index
 
-ARCH_KEY, ARCH_FIELDS = "accelerators", ("kind", "description")
+ARCH_KEY = "accelerators"
+ARCH_FIELDS: dict[str, type] = {"kind": str, "description": str}
 MODEL_KEY = "models"
-MODEL_FIELDS = ("params", "layers", "heads", "kv_heads", "experts", "experts_per_tok")
+MODEL_FIELDS: dict[str, type] = {f: int for f in ("params", "layers", "heads", "kv_heads",
+                                                  "experts", "experts_per_tok")}
 
 
 def arch_entry(path: Path) -> dict[str, Any]:

@@ -58,3 +58,24 @@ def test_changed_or_broken_file_is_loaded_not_read_from_the_index(tmp_path: Path
     got = models(["gpt2"], model)["gpt2"]
     assert isinstance(got, dict) and got == model_entry(model / "gpt2.yaml")
     assert got["layers"] == 12 and got["heads"] == 12
+
+
+def test_entry_with_the_right_sha_but_wrong_fields_is_recomputed(tmp_path: Path) -> None:
+    """A hand-edited index whose sha256 still matches but whose fields are missing or of the
+    wrong type (a null kind, experts as a string, a bool for an int) is not trusted."""
+    arch, model = tmp_path / "archs", tmp_path / "models"
+    arch.mkdir()
+    model.mkdir()
+    shutil.copy(bundled_dir("arch_configs") / "gemmini.yaml", arch / "gemmini.yaml")
+    shutil.copy(bundled_dir("models") / "mixtral_8x7b.yaml", model / "mixtral_8x7b.yaml")
+    write_indexes(arch, model)
+    for folder, key, name, field, bad in ((arch, ARCH_KEY, "gemmini", "kind", None),
+                                         (model, MODEL_KEY, "mixtral_8x7b", "experts", "8"),
+                                         (model, MODEL_KEY, "mixtral_8x7b", "layers", True)):
+        data = json.loads((folder / INDEX_NAME).read_text())
+        data[key][name][field] = bad
+        (folder / INDEX_NAME).write_text(json.dumps(data))
+        listed = accelerators if folder is arch else models
+        entry = arch_entry if folder is arch else model_entry
+        assert listed([name], folder)[name] == entry(folder / f"{name}.yaml"), (name, field)
+        write_indexes(arch, model)

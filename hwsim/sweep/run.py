@@ -268,13 +268,13 @@ def local_cluster(jobs: int) -> Any:
     """The Dask cluster a sweep starts when given no scheduler: ``jobs`` worker processes of
     one thread each, no dashboard, and no statistical profiler in the workers (it samples the
     task thread every 10 ms and slowed chunk evaluation by about 15% on 2 cores,
-    benchmarks/data/sweep_speed.txt; with no dashboard nothing would show its profiles)."""
-    import dask
+    benchmarks/data/sweep_speed.txt; with no dashboard nothing would show its profiles). The
+    setting goes in the workers' own config, which a restarted worker keeps too."""
     from distributed import LocalCluster
 
-    with dask.config.set({"distributed.worker.profile.enabled": False}):
-        return LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
-                            dashboard_address=None)
+    return LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
+                        dashboard_address=None,
+                        config={"distributed.worker.profile.enabled": False})
 
 
 def _dask(sweep: Sweep, chunks: Iterator[list[Point]], jobs: int,
@@ -292,7 +292,10 @@ def _dask(sweep: Sweep, chunks: Iterator[list[Point]], jobs: int,
             cluster = local_cluster(jobs)
             client = Client(cluster)
     except (OSError, TimeoutError) as exc:
-        raise HwsimError(f"cannot reach Dask scheduler {scheduler}: {exc}") from None
+        if cluster is not None:
+            cluster.close()
+        where = f"reach Dask scheduler {scheduler}" if scheduler else "start a local Dask cluster"
+        raise HwsimError(f"cannot {where}: {exc}") from None
     try:
         workers = max(1, len(client.scheduler_info().get("workers", {})) or jobs)
         sweep_future = client.scatter(sweep, broadcast=True)

@@ -24,7 +24,7 @@ from hwsim.indexed import write_index as _write_index
 __all__ = ["INDEX_NAME", "Summary", "digest", "main", "summaries", "summarise", "write_index"]
 
 _KEY = "workloads"
-_FIELDS = ("layers", "macs", "params", "batch")
+_FIELDS: dict[str, type] = {"layers": int, "macs": int, "params": int, "batch": int}
 
 
 @dataclass(frozen=True)
@@ -54,16 +54,8 @@ def summaries(names: list[str], folder: Path | None = None) -> dict[str, Summary
     the folder's index where the file is unchanged since it was indexed, else by loading it (a
     workload that does not load maps to its error)."""
     folder = bundled_dir("workloads") if folder is None else folder
-    out: dict[str, Summary | HwsimError] = {}
-    for name, got in indexed(folder, names, _KEY, _FIELDS, _entry).items():
-        if isinstance(got, HwsimError):
-            out[name] = got
-            continue
-        try:
-            out[name] = Summary(*(int(got[k]) for k in _FIELDS))
-        except (TypeError, ValueError):  # a damaged entry whose sha256 still matches
-            out[name] = summarise(folder / f"{name}.yaml")
-    return out
+    return {name: got if isinstance(got, HwsimError) else Summary(**got)
+            for name, got in indexed(folder, names, _KEY, _FIELDS, _entry).items()}
 
 
 def write_index(folder: str | Path) -> Path:

@@ -287,6 +287,25 @@ def test_process_pool_equals_in_process(tmp_path: Path) -> None:
                                   _sorted(load_results(tmp_path / "b.parquet")))
 
 
+def _profiler_enabled() -> bool:
+    import dask
+
+    return bool(dask.config.get("distributed.worker.profile.enabled"))
+
+
+def test_local_dask_cluster_runs_its_workers_without_the_profiler() -> None:
+    """The cluster a sweep starts turns the workers' statistical profiler off in their own
+    config, so a restarted worker (after a crash or its memory limit) has it off too."""
+    distributed = pytest.importorskip("distributed")
+    from hwsim.sweep.run import local_cluster
+
+    with local_cluster(1) as cluster, distributed.Client(cluster) as client:
+        assert list(client.run(_profiler_enabled).values()) == [False]
+        client.restart()
+        assert list(client.run(_profiler_enabled).values()) == [False]
+    assert _profiler_enabled()  # this process's own config is untouched
+
+
 def test_dask_executor_equals_local(tmp_path: Path) -> None:
     distributed = pytest.importorskip("distributed")
     s = load_sweep(write(tmp_path, SMALL))
