@@ -37,13 +37,18 @@ def test_bundled_indexes_match_loading_every_file() -> None:
             assert got[name] == entry(path), name
 
 
-def test_changed_or_broken_file_is_loaded_not_read_from_the_index(tmp_path: Path) -> None:
+def _indexed_copies(tmp_path: Path, arch_name: str, model_name: str) -> tuple[Path, Path]:
+    """Folders holding a copy of one bundled accelerator and one model, with their indexes."""
     arch, model = tmp_path / "archs", tmp_path / "models"
-    arch.mkdir()
-    model.mkdir()
-    shutil.copy(bundled_dir("arch_configs") / "gemmini.yaml", arch / "gemmini.yaml")
-    shutil.copy(bundled_dir("models") / "gpt2.yaml", model / "gpt2.yaml")
+    for folder, kind, name in ((arch, "arch_configs", arch_name), (model, "models", model_name)):
+        folder.mkdir()
+        shutil.copy(bundled_dir(kind) / f"{name}.yaml", folder / f"{name}.yaml")
     write_indexes(arch, model)
+    return arch, model
+
+
+def test_changed_or_broken_file_is_loaded_not_read_from_the_index(tmp_path: Path) -> None:
+    arch, model = _indexed_copies(tmp_path, "gemmini", "gpt2")
     before = accelerators(["gemmini"], arch)["gemmini"]
     assert isinstance(before, dict) and before["kind"] == "systolic"
     path = arch / "gemmini.yaml"
@@ -63,12 +68,7 @@ def test_changed_or_broken_file_is_loaded_not_read_from_the_index(tmp_path: Path
 def test_entry_with_the_right_sha_but_wrong_fields_is_recomputed(tmp_path: Path) -> None:
     """A hand-edited index whose sha256 still matches but whose fields are missing or of the
     wrong type (a null kind, experts as a string, a bool for an int) is not trusted."""
-    arch, model = tmp_path / "archs", tmp_path / "models"
-    arch.mkdir()
-    model.mkdir()
-    shutil.copy(bundled_dir("arch_configs") / "gemmini.yaml", arch / "gemmini.yaml")
-    shutil.copy(bundled_dir("models") / "mixtral_8x7b.yaml", model / "mixtral_8x7b.yaml")
-    write_indexes(arch, model)
+    arch, model = _indexed_copies(tmp_path, "gemmini", "mixtral_8x7b")
     for folder, key, name, field, bad in ((arch, ARCH_KEY, "gemmini", "kind", None),
                                          (model, MODEL_KEY, "mixtral_8x7b", "experts", "8"),
                                          (model, MODEL_KEY, "mixtral_8x7b", "layers", True)):

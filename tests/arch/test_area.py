@@ -319,12 +319,10 @@ def test_eyeriss_logic_against_its_gate_count():
     """Eyeriss's logic (JSSC 2017 Table IV: 1,176k NAND2 equivalents, SRAM excluded) against the
     model's cells outside its SRAM macros, control included: within 20% (+18%), while its core is
     -47%: what the model misses on Eyeriss is SRAM and layout, not logic."""
-    from benchmarks.validate_area import logic_gate_row, rows
+    from benchmarks.validate_area import logic_gate_row
 
-    g = logic_gate_row()
-    assert g["published"] == 1176 and g["error"] == pytest.approx(0.18, abs=0.01)
-    core = next(r for r in rows() if r["case"].startswith("Eyeriss core"))
-    # Table IV's on-chip SRAM, 181.5 KB, is the config's global buffer and filter scratchpads.
+    assert logic_gate_row()["error"] == pytest.approx(0.18, abs=0.01)
+    # Table IV's on-chip SRAM, 181.5 KB, is the config's global buffer and filter scratchpads
+    # (its ifmap and psum scratchpads are registers, so the gate count holds them).
     arch = load_arch("eyeriss")
     assert sum(b.capacity_kib for b in arch.buffers if b.capacity_kib * 1024 > 64) == 181.5
-    assert core["error"] < -0.4
