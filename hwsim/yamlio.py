@@ -497,20 +497,41 @@ def _is_number_type(tp: Any) -> bool:
     return tp in (int, float)
 
 
+def _number_kind(tp: Any) -> tuple[bool, bool, bool]:
+    """(a model among ``tp``'s alternatives, a number among them, bool among them)."""
+    options = type_options(tp)
+    return (any(is_model(o) for o in options), any(_is_number_type(o) for o in options),
+            bool in options)
+
+
+_NUMBER_KINDS: dict[Any, tuple[bool, bool, bool]] = {}
+
+
+def _number_kind_of(tp: Any) -> tuple[bool, bool, bool]:
+    """:func:`_number_kind`, remembered per annotation (a workload checks the same few field
+    types thousands of times); an unhashable annotation is worked out each time."""
+    try:
+        kind = _NUMBER_KINDS.get(tp)
+    except TypeError:
+        return _number_kind(tp)
+    if kind is None:
+        kind = _NUMBER_KINDS[tp] = _number_kind(tp)
+    return kind
+
+
 def number_problem(value: Any, tp: Any) -> tuple[PathKey, str] | None:
     """(path inside the value, why) for a number that a field of type ``tp`` must refuse
     although pydantic's lax mode would take it: a boolean (``true`` read as 1), NaN or an
     infinity, a magnitude of 2^63 or more; None when there is none. Containers (lists, tuples,
     mappings of numbers) are searched; nested models check their own fields."""
-    options = type_options(tp)
-    if any(is_model(o) for o in options):
+    has_model, numeric, takes_bool = _number_kind_of(tp)
+    if has_model:
         return None
-    numeric = any(_is_number_type(o) for o in options)
     if isinstance(value, bool):
-        if numeric and bool not in options:
+        if numeric and not takes_bool:
             return (), "Input should be a number, not a boolean"
         return None
-    if isinstance(value, str) and numeric and bool not in options:
+    if isinstance(value, str) and numeric and not takes_bool:
         # YAML 1.1 reads ``1e308`` (no dot) and ``nan`` as text, which pydantic then converts
         try:
             value = float(value.strip().replace("_", ""))
