@@ -94,6 +94,9 @@ MEANINGS: dict[str, str] = {
     "SparsitySupport.weights": "storage format of the weights (arch.sparsity.weights)",
     "SparsitySupport.inputs": "storage format of the input activations "
                               "(arch.sparsity.inputs)",
+    "SparsitySupport.outputs": "format the results are written to DRAM in (their zeros: a "
+                               "pattern's out_act); spilled partial sums stay uncompressed "
+                               "(arch.sparsity.outputs)",
     "SparsitySupport.gating": "zero operands do not toggle the MAC: energy falls, time does not",
     "SparsitySupport.skip": "weight-sparsity granularity the array skips for time",
     "SparsitySupport.nm": "(n, m) of n:m skipping",

@@ -131,10 +131,13 @@ class SparsitySupport(_Strict):
     ``block`` (empty tiles of ``block`` rows x cols skipped; default: the pattern's own blocks
     when it is block-structured, else the array's own tile).
     ``gating`` stops a MAC whose operand is zero from toggling: energy, not time.
+    ``outputs`` is the format the layer's results are written to DRAM in (its zeros are the
+    pattern's ``out_act``); partial sums that spill go out and back uncompressed.
     """
 
     weights: OperandFormat = OperandFormat()
     inputs: OperandFormat = OperandFormat()
+    outputs: OperandFormat = OperandFormat()
     gating: bool = False
     skip: Literal["none", "unstructured", "nm", "block"] = "none"
     nm: tuple[PositiveInt, PositiveInt] = (2, 4)

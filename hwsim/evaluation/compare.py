@@ -90,7 +90,7 @@ def compare(workload: Workload, archs: list[ArchSpec], specs: list[Pattern],
                                       provenance=prov(None, label)))
         stored_nested: dict[int, float] = {}
         for si, spec, level, label in _expanded(specs):
-            if isinstance(spec, Dense) and spec.act == 0:
+            if isinstance(spec, Dense) and not spec.activation_zeros:
                 continue  # the dense row
             rep = evaluate(workload, arch, objective, batch, sparsity=spec, level=level,
                            attention=attention)
@@ -121,7 +121,8 @@ def cannot_exploit(arch: ArchSpec, pattern: Pattern | None, masks: bool = False)
 
     Only arrays (``fpga``, ``systolic``) can lack support: they exploit zero weights by
     skipping (``sparsity.skip``), a compressed weight format or gating, and zero activations
-    by ``skip_inputs``, an input format or gating; a GPU or a scratchpad picks sparse kernels
+    by ``skip_inputs``, an input format or gating, and zeros in the outputs they write by an
+    output format; a GPU or a scratchpad picks sparse kernels
     or loops by itself. Channel patterns make smaller dense layers and always pay; small-world
     connectivity shortens wires on mesh, tree and graph interconnects."""
     if arch.kind not in ("fpga", "systolic"):
@@ -133,12 +134,15 @@ def cannot_exploit(arch: ArchSpec, pattern: Pattern | None, masks: bool = False)
         return None
     weights = masks or (top is not None and top.pattern != "dense")
     acts = top is not None and top.act > 0
-    if not weights and not acts:
+    outs = top is not None and top.out_act > 0
+    if not weights and not acts and not outs:
         return None
     sup = arch.sparsity
     if weights and (sup.skip != "none" or sup.weights.format != "dense" or sup.gating):
         return None
     if acts and (sup.skip_inputs or sup.inputs.format != "dense" or sup.gating):
+        return None
+    if outs and sup.outputs.format != "dense":
         return None
     missing = []
     if weights:
@@ -146,7 +150,10 @@ def cannot_exploit(arch: ArchSpec, pattern: Pattern | None, masks: bool = False)
                        "(sparsity.weights.format: dense)")
     if acts:
         missing.append("no activation skipping or format")
-    missing.append("no gating")
+    if outs:
+        missing.append("no output format (sparsity.outputs.format: dense)")
+    if weights or acts:
+        missing.append("no gating")
     return ", ".join(missing)
 
 

@@ -49,7 +49,7 @@ def sparsity_curves(workload: Workload | str, archs: Sequence[ArchSpec | str],
                 spec = make(s)
             if isinstance(spec, Nested):
                 raise HwsimError(f"pattern '{name}': nested patterns are not a curve")
-            if isinstance(spec, Dense) and spec.act == 0:
+            if isinstance(spec, Dense) and not spec.activation_zeros:
                 continue  # compare() gives the dense baseline once per arch
             specs.append(spec)
             keys.append((name, float(s)))

@@ -55,7 +55,7 @@ def resolve_spec(layer: Layer, override: Pattern | None, level: int = 0) -> Patt
 
 
 def _act_only(spec: Pattern) -> Pattern | None:
-    return Dense(act=spec.act) if spec.act > 0 else None
+    return Dense(act=spec.act, out_act=spec.out_act) if spec.activation_zeros else None
 
 
 def layer_profile(layer: Layer, nest: LoopNest, spec: Pattern | None,
@@ -63,6 +63,7 @@ def layer_profile(layer: Layer, nest: LoopNest, spec: Pattern | None,
     """The layer's SparsityProfile (None when dense)."""
     shape = weight_matrix_shape(layer)
     act = spec.act if spec is not None else 0.0
+    out = spec.out_act if spec is not None else 0.0
     if mask is not None and shape is not None:
         rows, cols, rs = shape
         if mask.size != rows * cols:
@@ -70,15 +71,18 @@ def layer_profile(layer: Layer, nest: LoopNest, spec: Pattern | None,
                              f"{rows} x {cols} weights (e.g. {_torch_shape(layer)})")
         return SparsityProfile(rows, cols, rs, spec=spec or Dense(),
                                mask=mask.reshape(rows, cols), input_density=1.0 - act,
-                               from_mask=True)
-    if spec is None or (spec.pattern == "dense" and act == 0.0):
+                               from_mask=True, output_density=1.0 - out)
+    if spec is None or (spec.pattern == "dense" and not spec.activation_zeros):
         return None
     if isinstance(spec, Channel):
-        spec = Dense(act=act)  # the layer is already smaller; only activations remain
+        # the layer is already smaller; only activations remain
+        spec = Dense(act=act, out_act=out)
     if shape is None:  # matmul: both operands are activations
-        return SparsityProfile(nest.K, nest.C, 1, spec=Dense(), input_density=1.0 - act)
+        return SparsityProfile(nest.K, nest.C, 1, spec=Dense(), input_density=1.0 - act,
+                               output_density=1.0 - out)
     rows, cols, rs = shape
-    return SparsityProfile(rows, cols, rs, spec=spec, input_density=1.0 - act)
+    return SparsityProfile(rows, cols, rs, spec=spec, input_density=1.0 - act,
+                           output_density=1.0 - out)
 
 
 def skip_hardware(hw: Hardware, profile: SparsityProfile | None) -> Hardware:
@@ -101,7 +105,7 @@ def has_own_sparsity(workload: Workload) -> bool:
     (other than dense without activation zeros)."""
     return bool(workload.masks) or any(
         layer.sparsity is not None and not (layer.sparsity.pattern == "dense"
-                                            and layer.sparsity.act == 0)
+                                            and not layer.sparsity.activation_zeros)
         for layer in workload.layers)
 
 

@@ -58,6 +58,11 @@ def mac_counts(hw: Hardware, nest: LoopNest, array: ArrayCost, eff: SparseEffect
         writes[name] = writes.get(name, 0.0) + w
     moved = traffic.moved
     meta = (moved["weights"] * eff.weight_meta_share + moved["inputs"] * eff.input_meta_share)
+    share = eff.output_meta_share  # a float, or an array over a mapping search's candidates
+    if not (isinstance(share, float) and share == 0.0):
+        # the results' part of the outputs moved: spilled partial sums (out and back, twice
+        # their fill) are not in the output format
+        meta = meta + (moved["outputs"] - 2.0 * traffic.fill["outputs"]) * share
     # Of every three register accesses per MAC, one is the partial sum (accumulator width).
     rf_width = (2 * nest.elem_bytes + nest.psum_bytes) / 3
     return Counts(

@@ -208,7 +208,7 @@ def _build_table(nest: LoopNest, granule: tuple[tuple[str, int], ...], buffers: 
     depends on two to four of the five tiled dimensions), and only the feasible candidates,
     in the order of the full grid, are then costed."""
     gran = dict(granule)
-    size_w, size_i, _ = size
+    size_w, size_i, size_o = size
     eb, pb = nest.elem_bytes, nest.psum_bytes
     dims = nest.dims
     axes = [candidates(dims[d], gran.get(d, 1)).astype(float) for d in TILED]
@@ -258,7 +258,7 @@ def _build_table(nest: LoopNest, granule: tuple[tuple[str, int], ...], buffers: 
     cols_total = _sum_extent(Q, bq, sw, dw, S, nest.W)
     w_once = G * K * C * R * S * eb * size_w
     i_once = take(G * N * C * rows_total * cols_total * eb * size_i)
-    o_once = G * N * K * P * Q * eb
+    o_once = G * N * K * P * Q * eb * size_o  # results, in the output format
     spill = take(2.0 * (trips["C"] - 1.0) * G * N * K * P * Q * pb * off["outputs"])
     x_trips = take(trips["N"] * trips["P"] * trips["Q"])
     k_trips = take(trips["K"])
@@ -281,6 +281,11 @@ def _build_table(nest: LoopNest, granule: tuple[tuple[str, int], ...], buffers: 
     useful[2, 0], useful[2, 1], useful[2, 2] = w_once * x_trips, i_once, o_once + spill
     useful *= np.array([off[op] for op in OPERANDS])[None, :, None]
     moved = useful / effs[None]
+    if size_o != 1.0:
+        # Results in an output format come in shorter runs than the partial sums that spill
+        # (uncompressed, at the efficiency above): their bytes at their own efficiency.
+        coded = take(np.asarray(burst_efficiency(run_o * size_o, burst)))
+        moved[:, 2] += off["outputs"] * o_once * (1.0 / coded - 1.0 / effs[2])
     # Tiles moved, per order as the bytes above: a tile loop re-loads an operand's tile each
     # time an index it depends on changes; spilled partial sums go out and come back in.
     every = G * x_trips * k_trips * c_trips
@@ -371,7 +376,7 @@ def map_layer(nest: LoopNest, hw: Hardware, array: ArrayCost, eff: SparseEffect,
     activity included, so buffer ports and the array-side energy are seen), which is what the
     report then states for the one chosen. Returns the mapping and its counts.
     """
-    sizes = (eff.weight_size, eff.input_size, 1.0)
+    sizes = (eff.weight_size, eff.input_size, eff.output_size)
     key = (nest, tuple(sorted(array.granule.items())), _buffers_key(hw), hw.burst_bytes, sizes)
     try:
         table = tile_table(*key)

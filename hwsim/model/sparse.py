@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from hwsim.arch.hardware import Hardware
+from hwsim.arch.spec import OperandFormat
 from hwsim.model.array import ArrayCost
 from hwsim.model.loopnest import LoopNest
 from hwsim.sparsity.formats import MatrixStats, size_factor, storage_bits
@@ -34,6 +35,8 @@ class SparseEffect:
     input_size: float = 1.0
     weight_meta_share: float = 0.0  # metadata share of the stored weight bytes
     input_meta_share: float = 0.0
+    output_size: float = 1.0  # results as written to DRAM (an output format), relative to dense
+    output_meta_share: float = 0.0
     locality: float = 1.0  # wire length relative to random connectivity (small-world < 1)
     note: str = ""
 
@@ -72,12 +75,14 @@ def sparse_effects(profile: SparsityProfile | None, hw: Hardware, nest: LoopNest
 @dataclass(frozen=True)
 class _Storage:
     """The part of an effect independent of the array's shape: stored sizes relative to dense
-    and metadata shares of weights and inputs, wire locality, and their notes."""
+    and metadata shares of weights, inputs and outputs, wire locality, and their notes."""
 
     w_size: float
     i_size: float
     w_meta: float
     i_meta: float
+    o_size: float
+    o_meta: float
     locality: float
     notes: tuple[str, ...]
 
@@ -126,11 +131,12 @@ def _skipping(profile: SparsityProfile, hw: Hardware, nest: LoopNest, lanes: int
     toggling = min(1.0, dw * di / issued) if sup.gating and issued > 0 else 1.0
     st = storage
     return SparseEffect(dw, di, work, issued, toggling, imb, st.w_size, st.i_size, st.w_meta,
-                        st.i_meta, st.locality, "; ".join([*notes, *st.notes]))
+                        st.i_meta, st.o_size, st.o_meta, st.locality,
+                        "; ".join([*notes, *st.notes]))
 
 
 def _storage(profile: SparsityProfile, hw: Hardware, nest: LoopNest) -> _Storage:
-    """Compression of weights and inputs, and wire locality, with their notes."""
+    """Compression of weights, inputs and outputs, and wire locality, with their notes."""
     sup = hw.sparsity
     di = profile.input_density
     bits = nest.elem_bytes * 8
@@ -148,22 +154,33 @@ def _storage(profile: SparsityProfile, hw: Hardware, nest: LoopNest) -> _Storage
         else:
             notes.append(f"weights stored dense ({fmt} would not be smaller)" if usable
                          else f"weights stored dense (not {sup.nm[0]}:{sup.nm[1]}-conformant)")
-    i_size, i_meta = 1.0, 0.0
-    if sup.inputs.format != "dense":
-        rows, cols = nest.G * nest.N * nest.C, nest.H * nest.W
-        bh, bw = sup.inputs.block
-        occ = (1 - (1 - di) ** (bh * bw)) * -(-rows // bh) * -(-cols // bw)
-        st = MatrixStats(rows, cols, di * rows * cols, occ, sup.inputs.block)
-        size = size_factor(sup.inputs.format, st, bits, sup.inputs.run_bits)
-        if size < 1.0:
-            vb, mb = storage_bits(sup.inputs.format, st, bits, sup.inputs.run_bits)
-            i_size, i_meta = size, (mb / (vb + mb) if vb + mb > 0 else 0.0)
+    # Activations: inputs as (images x channels) rows of feature-map columns, outputs likewise.
+    i_size, i_meta = _activation_size(sup.inputs, nest.G * nest.N * nest.C, nest.H * nest.W,
+                                      di, bits)
+    o_size, o_meta = _activation_size(sup.outputs, nest.G * nest.N * nest.K, nest.P * nest.Q,
+                                      profile.output_density, bits)
     locality = 1.0
     if hw.topology in DISTANCE_TOPOLOGIES:
         locality = profile.locality()
         if locality < 1.0:
             notes.append(f"local connectivity: wires {locality:.2f}x as long as random")
-    return _Storage(w_size, i_size, w_meta, i_meta, locality, tuple(notes))
+    return _Storage(w_size, i_size, w_meta, i_meta, o_size, o_meta, locality, tuple(notes))
+
+
+def _activation_size(fmt: OperandFormat, rows: int, cols: int, density: float,
+                     bits: float) -> tuple[float, float]:
+    """(stored size relative to dense, metadata share) of a rows x cols activation tensor of
+    ``density`` in ``fmt``: stored dense where the format would not be smaller."""
+    if fmt.format == "dense":
+        return 1.0, 0.0
+    bh, bw = fmt.block
+    occ = (1 - (1 - density) ** (bh * bw)) * -(-rows // bh) * -(-cols // bw)
+    st = MatrixStats(rows, cols, density * rows * cols, occ, fmt.block)
+    size = size_factor(fmt.format, st, bits, fmt.run_bits)
+    if size >= 1.0:
+        return 1.0, 0.0
+    vb, mb = storage_bits(fmt.format, st, bits, fmt.run_bits)
+    return size, (mb / (vb + mb) if vb + mb > 0 else 0.0)
 
 
 def apply_effect(array: ArrayCost, eff: SparseEffect) -> ArrayCost:

@@ -69,8 +69,8 @@ def hardware_support(arch: ArchSpec) -> dict[str, Any]:
       ``nm`` (with ``nm: [n, m]``) or ``block`` (with ``block: [rows, cols]``, or null: the
       pattern's own blocks when it is block-structured, else the array's tile);
       ``skip_inputs``: zero activations skipped too;
-    * ``weights``, ``inputs``: storage formats, ``{"format": "dense" | "csr" | "bitmap" |
-      ..., "block": [r, c], "run_bits": n}``;
+    * ``weights``, ``inputs``, ``outputs``: storage formats, ``{"format": "dense" | "csr" |
+      "bitmap" | ..., "block": [r, c], "run_bits": n}`` (outputs: as results are written);
     * ``gating``: zero operands stop the MAC from toggling (energy, not time).
 
     A GPU (``tensor_core``) and a scratchpad processor exploit zeros through their kernels
@@ -82,10 +82,12 @@ def hardware_support(arch: ArchSpec) -> dict[str, Any]:
         kernels = (["2:4"] if getattr(arch.compute, "sparse_tflops", None) else []) + [
             "block", "shuffled block", "CSR"]
         out.update(skip="kernels: " + ", ".join(kernels), skip_inputs=False, gating=False,
-                   weights={"format": "per kernel"}, inputs={"format": "dense"})
+                   weights={"format": "per kernel"}, inputs={"format": "dense"},
+                   outputs={"format": "dense"})
     elif arch.kind == "scratchpad":
         out.update(skip="nonzeros only", skip_inputs=False, gating=False,
-                   weights={"format": "values + indices"}, inputs={"format": "dense"})
+                   weights={"format": "values + indices"}, inputs={"format": "dense"},
+                   outputs={"format": "dense"})
     return out
 
 
@@ -100,7 +102,7 @@ def support_text(support: dict[str, Any]) -> str:
         block = support.get("block")
         skip = f"block {block[0]}x{block[1]}" if block else "block (pattern's)"
     parts = [f"skip {skip}" + (" + inputs" if support.get("skip_inputs") else "")]
-    for operand, short in (("weights", "W"), ("inputs", "in")):
+    for operand, short in (("weights", "W"), ("inputs", "in"), ("outputs", "out")):
         fmt = support.get(operand) or {}
         name = fmt.get("format", "dense")
         if name == "bcsr" and fmt.get("block"):

@@ -41,6 +41,7 @@ class SparsityProfile:
     mask: np.ndarray | None = field(default=None, compare=False, repr=False)
     input_density: float = 1.0
     from_mask: bool = False
+    output_density: float = 1.0  # of the activations the layer writes
 
     # ---- basic quantities -----------------------------------------------------------------
     @property

@@ -8,7 +8,8 @@ of rows = output channels and columns = the reduction (C/G * R * S, or in_featur
 CLI syntax ``PATTERN[:key=value,...]``, e.g. ``unstructured:sparsity=0.75``,
 ``block:size=4x4,sparsity=0.75``, ``nm:n=2,m=4``, ``channel:sparsity=0.5``,
 ``shuffled_block:size=32x1,sparsity=0.75``, ``gs:sparsity=0.9``. Any pattern takes ``act=F``
-for the zero fraction of input activations (e.g. after ReLU).
+for the zero fraction of input activations (e.g. after ReLU) and ``out_act=F`` for that of
+the outputs the layer writes (what an arch's output format compresses).
 """
 
 from __future__ import annotations

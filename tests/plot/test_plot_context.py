@@ -69,7 +69,7 @@ def test_titles_name_workload_arch_support_and_pattern(results: Path) -> None:
     assert fig.get_suptitle() == "lenet5: speedup over dense vs weight sparsity"
     panels = [a.get_title() for a in fig.axes if a.get_visible()]
     assert panels == ["gemmini (systolic)\nskip unstructured",
-                      "eyeriss (systolic)\nskip none, in rle, gating"]
+                      "eyeriss (systolic)\nskip none, in rle, out rle, gating"]
     assert title(plot_utilization([results / "sparse.json", results / "eyeriss.csv"])).startswith(
         "lenet5: PE utilization per layer")
 

@@ -82,14 +82,15 @@ def rs_array(act: RSActivity, nest: LoopNest, num_pes: int, shape: RSMapping | N
     )
 
 
-def rs_traffic(act: RSActivity, nest: LoopNest, hw: Hardware, sizes: tuple[float, float]
-               ) -> Traffic:
+def rs_traffic(act: RSActivity, nest: LoopNest, hw: Hardware,
+               sizes: tuple[float, float, float]) -> Traffic:
     """DRAM traffic of one mapping, or of candidates (arrays), with compressed operands at
-    their stored ``sizes`` (relative to dense: floats, or arrays over the candidates)."""
+    their stored ``sizes`` (weights, inputs, results relative to dense: floats, or arrays
+    over the candidates); spilled partial sums move uncompressed."""
     eb = nest.elem_bytes
     useful: dict[str, Num] = {}
     moved: dict[str, Num] = {}
-    scale = (sizes[0], sizes[1], 1.0)
+    scale = sizes
     for j, op in enumerate(OPERANDS):
         b = act.dram_elems[j] * eb * scale[j]
         if op == "outputs":
@@ -97,10 +98,24 @@ def rs_traffic(act: RSActivity, nest: LoopNest, hw: Hardware, sizes: tuple[float
         if op in nest.on_chip:
             b = 0.0
         useful[op] = b
-        moved[op] = b / burst_efficiency(act.runs[j] * scale[j], hw.burst_bytes)
+        # spilled partial sums come in the results' runs at full width
+        run = act.runs[j] * (1.0 if op == "outputs" else scale[j])
+        moved[op] = b / burst_efficiency(run, hw.burst_bytes)
+    coded = scale[2]
+    if "outputs" not in nest.on_chip and np.any(np.asarray(coded) != 1.0):
+        # results in an output format come in shorter runs: their bytes at their own efficiency
+        results = act.dram_elems[2] * eb * coded
+        moved["outputs"] = moved["outputs"] + results * (
+            1.0 / burst_efficiency(act.runs[2] * coded, hw.burst_bytes)
+            - 1.0 / burst_efficiency(act.runs[2], hw.burst_bytes))
     spill = 0.0 if "outputs" in nest.on_chip else act.spill_bytes
     fill = {"weights": useful["weights"], "inputs": useful["inputs"], "outputs": spill / 2.0}
     return Traffic(moved, useful, fill, act.pass_bytes if hw.overlap else 0.0)
+
+
+def _sizes(eff: SparseEffect) -> tuple[float, float, float]:
+    """Stored sizes of weights, inputs and results relative to dense."""
+    return eff.weight_size, eff.input_size, eff.output_size
 
 
 def _words(hw: Hardware, nest: LoopNest, psum_b: float) -> tuple[float, float, float]:
@@ -139,7 +154,7 @@ def row_stationary_cost(nest: LoopNest, hw: Hardware, objective: str,
     dense = rs_array(act, nest, pes, m)
     eff = effects[shape_of[best]]
     array = apply_effect(dense, eff)
-    traffic = rs_traffic(act, nest, hw, (eff.weight_size, eff.input_size))
+    traffic = rs_traffic(act, nest, hw, _sizes(eff))
     counts = mac_counts(hw, nest, array, eff, traffic)
     return stated_cost(hw, counts, array, eff, {
         "order": "row_stationary",
@@ -184,7 +199,7 @@ def _scores(table: RSTable, nest: LoopNest, hw: Hardware, objective: str, eff: S
     """Every candidate's objective and tie-breaker, from array-valued counts (``eff``: every
     candidate's sparse effect), each with the arithmetic of one mapping."""
     array = apply_effect(rs_array(table.act, nest, pes, None), eff)
-    traffic = rs_traffic(table.act, nest, hw, (eff.weight_size, eff.input_size))
+    traffic = rs_traffic(table.act, nest, hw, _sizes(eff))
     counts = mac_counts(hw, nest, array, eff, traffic)
     lat = latency_s(hw, counts)
     energy = sum(energy_breakdown_j(hw, counts, lat).values())

@@ -60,6 +60,9 @@ class PatternSpec(BaseModel, ABC):
     _numbers = field_validator("*", mode="after")(classmethod(refuse_bad_numbers))
 
     act: Fraction = Field(0.0, description="zero fraction of the input activations")
+    out_act: Fraction = Field(
+        0.0, description="zero fraction of the output activations as the layer writes them "
+        "(after its activation function): what an output format compresses")
     seed: int = Field(0, description="seed of generated masks (deterministic results)")
 
     # ---- identity ------------------------------------------------------------------------
@@ -67,7 +70,13 @@ class PatternSpec(BaseModel, ABC):
     def label(self) -> str:
         """Short human label, e.g. 'block 4x4 75%', with activation sparsity if any."""
         act = f" +act {self.act:.0%}" if self.act > 0 else ""
-        return self._label + act
+        out = f" +out {self.out_act:.0%}" if self.out_act > 0 else ""
+        return self._label + act + out
+
+    @property
+    def activation_zeros(self) -> bool:
+        """Whether the pattern puts zeros in the layer's input or output activations."""
+        return self.act > 0 or self.out_act > 0
 
     @property
     @abstractmethod

@@ -47,10 +47,11 @@ class Nested(MeasuredOnMask):
         """The pattern of level ``i`` (0 = densest)."""
         s = self.levels[i]
         if self.base == "block":
-            return Block(sparsity=s, size=self.size, act=self.act, seed=self.seed)
+            return Block(sparsity=s, size=self.size, act=self.act, out_act=self.out_act,
+                         seed=self.seed)
         if self.base == "channel":
-            return Channel(sparsity=s, act=self.act, seed=self.seed)
-        return Unstructured(sparsity=s, act=self.act, seed=self.seed)
+            return Channel(sparsity=s, act=self.act, out_act=self.out_act, seed=self.seed)
+        return Unstructured(sparsity=s, act=self.act, out_act=self.out_act, seed=self.seed)
 
     @property
     def _label(self) -> str:

@@ -1,0 +1,137 @@
+"""Results written compressed (``sparsity.outputs`` and a pattern's ``out_act``): the DRAM bytes
+of a layer's outputs by hand, spilled partial sums left alone, and invariants."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hwsim.arch.load import load_arch
+from hwsim.errors import HwsimError
+from hwsim.evaluation import evaluate
+from hwsim.evaluation.compare import cannot_exploit
+from hwsim.model.mapper import TIE_TOLERANCE
+from hwsim.report.compare import hardware_support, support_text
+from hwsim.sparsity.spec import parse_sparsity
+from hwsim.workload import Conv2d, build_workload
+from tests.conftest import make_arch
+from tests.model.test_row_stationary import TINY_RS, one_conv
+
+#: TINY_RS (int8, 1-byte bursts) writing its results run-length coded with 4-bit runs.
+RLE_OUT = {"outputs": {"format": "rle", "run_bits": 4}}
+
+
+def rle_size(density: float, value_bits: int, run_bits: int) -> float:
+    """Stored size over dense of i.i.d. zeros, by hand: every nonzero carries its run field,
+    and a zero run longer than 2^run_bits - 1 costs a padding entry (geometric gaps)."""
+    pads = (1 - density) ** 2**run_bits / (1 - (1 - density) ** 2**run_bits)
+    return density * (1 + pads) * (value_bits + run_bits) / value_bits
+
+
+def test_results_move_at_their_rle_size_by_hand():
+    arch = make_arch(TINY_RS, sparsity=RLE_OUT)
+    wl = one_conv(c=1, k=2, kernel=3, hw=5)  # 2 x 3 x 3 = 18 one-byte results
+    dense = evaluate(wl, arch).layers[0]
+    sparse = evaluate(wl, arch, sparsity=parse_sparsity("dense:out_act=0.5")).layers[0]
+    assert dense.mapping["dram_bytes"]["outputs"] == 18
+    # 13.5 B of coded results in one contiguous run, rounded up to whole 1-byte bursts
+    coded = 18 * rle_size(0.5, 8, 4)
+    assert coded == pytest.approx(13.5002, abs=1e-4)
+    assert sparse.mapping["dram_bytes"]["outputs"] == pytest.approx(math.ceil(coded), rel=1e-12)
+    # weights and inputs move as before; the run fields (4 of every 12 bits) are metadata
+    for op in ("weights", "inputs"):
+        assert sparse.mapping["dram_bytes"][op] == dense.mapping["dram_bytes"][op]
+    assert sparse.metadata_bytes == pytest.approx(math.ceil(coded) * 4 / 12, rel=1e-12)
+    assert dense.metadata_bytes == 0
+
+
+def test_spilled_psums_are_not_compressed():
+    # The buffer of test_psums_spill_when_the_buffer_is_small: psums go out and back after
+    # every channel chunk, at their full width, whatever the output format.
+    small = {"buffers": [{**TINY_RS["buffers"][0], "capacity_kib": 40 / 1024},
+                         *TINY_RS["buffers"][1:]]}
+    wl = one_conv(c=4, k=2, kernel=3, hw=5)
+    plain = evaluate(wl, make_arch(TINY_RS, **small),
+                     sparsity=parse_sparsity("dense:out_act=0.5")).layers[0]
+    coded = evaluate(wl, make_arch(TINY_RS, **small, sparsity=RLE_OUT),
+                     sparsity=parse_sparsity("dense:out_act=0.5")).layers[0]
+    assert plain.mapping["psum_spill"] and coded.mapping["psum_spill"]
+    assert plain.mapping["tile"] == coded.mapping["tile"]
+    # only the 18 results shrink (to 13.5 B in one run, 14 B in whole bursts); the spilled
+    # psums move as before
+    saved = plain.mapping["dram_bytes"]["outputs"] - coded.mapping["dram_bytes"]["outputs"]
+    assert saved == pytest.approx(18 - math.ceil(18 * rle_size(0.5, 8, 4)), rel=1e-12)
+    assert plain.mapping["dram_bytes"]["outputs"] > 2 * 18  # results plus spilled psums
+
+
+def test_systolic_mapper_writes_results_compressed():
+    # Gemmini with 1-byte bursts (no rounding) and results written as a bitmap: one bit per
+    # result plus the nonzero values.
+    base = load_arch("gemmini", ["dram.burst_bytes=1"])
+    coded = load_arch("gemmini", ["dram.burst_bytes=1", "sparsity.outputs.format=bitmap"])
+    wl = build_workload("one", [Conv2d(name="c", in_channels=16, out_channels=32, kernel=3,
+                                       input_hw=16)])
+    pattern = parse_sparsity("dense:out_act=0.75")
+    a = evaluate(wl, base, sparsity=pattern).layers[0]
+    b = evaluate(wl, coded, sparsity=pattern).layers[0]
+    results = 32 * 14 * 14  # int8, one run of whole bytes either way
+    assert a.mapping["tile"] == b.mapping["tile"] and a.mapping["order"] == b.mapping["order"]
+    assert a.dram_bytes - b.dram_bytes == pytest.approx(results * (1 - (0.25 + 1 / 8)),
+                                                        rel=1e-12)
+    assert b.metadata_bytes == pytest.approx(results / 8, rel=1e-12)
+    assert a.metadata_bytes == 0
+
+
+def test_a_dense_output_format_or_no_output_zeros_changes_nothing():
+    arch = load_arch("eyeriss")
+    wl = build_workload("one", [Conv2d(name="c", in_channels=64, out_channels=64, kernel=3,
+                                       input_hw=28)])
+    base = evaluate(wl, arch, sparsity=parse_sparsity("dense:act=0.4")).layers[0]
+    same = evaluate(wl, arch, sparsity=parse_sparsity("dense:act=0.4,out_act=0")).layers[0]
+    assert same == base
+    plain = load_arch("eyeriss", ["sparsity.outputs.format=dense"])
+    a = evaluate(wl, plain, sparsity=parse_sparsity("dense:act=0.4")).layers[0]
+    b = evaluate(wl, plain, sparsity=parse_sparsity("dense:act=0.4,out_act=0.6")).layers[0]
+    assert a.dram_bytes == b.dram_bytes and a.latency_s == b.latency_s
+
+
+@settings(max_examples=20, deadline=None)
+@given(k=st.integers(1, 48), hw=st.integers(3, 20), lo=st.floats(0.0, 0.95),
+       step=st.floats(0.0, 0.5))
+def test_more_output_zeros_never_move_more_bytes(k, hw, lo, step):
+    arch = load_arch("eyeriss")
+    wl = build_workload("one", [Conv2d(name="c", in_channels=8, out_channels=k, kernel=3,
+                                       input_hw=hw, padding=1)])
+    hi = min(lo + step, 0.99)
+    a = evaluate(wl, arch, sparsity=parse_sparsity(f"dense:out_act={lo}")).layers[0]
+    b = evaluate(wl, arch, sparsity=parse_sparsity(f"dense:out_act={hi}")).layers[0]
+    dense = evaluate(wl, arch).layers[0]
+    # a's mapping moves fewer bytes at more zeros, so b's best is never slower (up to the
+    # mapper's tie tolerance, within which it picks the lower energy)
+    assert b.latency_s <= a.latency_s * (1 + TIE_TOLERANCE)
+    assert 0 < a.dram_bytes <= dense.dram_bytes * (1 + 1e-9)
+    for r in (a, b):
+        assert sum(r.energy_breakdown_j.values()) == pytest.approx(r.energy_j, rel=1e-12)
+        assert 0 <= r.metadata_bytes < r.dram_bytes
+
+
+def test_label_parse_and_nested_levels_carry_out_act():
+    p = parse_sparsity("unstructured:sparsity=0.5,act=0.2,out_act=0.6")
+    assert p.out_act == 0.6 and p.label.endswith("+act 20% +out 60%")
+    nested = parse_sparsity("nested:base=block,levels=0.5/0.75,out_act=0.3")
+    assert all(nested.level(i).out_act == 0.3 for i in range(2))
+    with pytest.raises(HwsimError, match="out_act: Input should be less than 1"):
+        parse_sparsity("dense:out_act=1.5")
+
+
+def test_support_and_compare_name_the_output_format():
+    eyeriss = load_arch("eyeriss")
+    assert "out rle" in support_text(hardware_support(eyeriss))
+    outs = parse_sparsity("dense:out_act=0.5")
+    assert cannot_exploit(eyeriss, outs) is None
+    plain = load_arch("gemmini")
+    why = cannot_exploit(plain, outs)
+    assert why is not None and "no output format" in why and "gating" not in why
