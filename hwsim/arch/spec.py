@@ -145,6 +145,14 @@ class SparsitySupport(_Strict):
     skip_inputs: bool = Field(False, description="zero activations skipped (Cnvlutin-style)")
     source: str = ""
 
+    @field_validator("outputs")
+    @classmethod
+    def _outputs_not_nm(cls, fmt: OperandFormat) -> OperandFormat:
+        if fmt.format == "nm":
+            raise ValueError("nm is a weight format: the zeros a layer writes follow no n:m "
+                             "pattern (use rle, bitmap, csr, csc, coo or bcsr)")
+        return fmt
+
     @field_validator("nm")
     @classmethod
     def _n_le_m(cls, nm: tuple[int, int]) -> tuple[int, int]:

@@ -191,7 +191,7 @@ def iso_accuracy(workload: Workload, archs: list[ArchSpec], table: AccuracyTable
 
 
 #: Fields that say where a pattern's zeros may go, not how many: what a table row keys on.
-_NOT_SHAPE = {"sparsity", "act", "seed"}
+_NOT_SHAPE = {"sparsity", "act", "out_act", "seed"}
 
 
 def _shape(spec: Pattern) -> dict[str, Any]:

@@ -159,7 +159,7 @@ def cannot_exploit(arch: ArchSpec, pattern: Pattern | None, masks: bool = False)
 
 def suggested_set(pattern: Pattern | None) -> str:
     """The ``--set`` that lets an array exploit ``pattern`` (the weight granularity it needs,
-    else activation skipping)."""
+    else activation skipping, or an output format for zeros in the outputs alone)."""
     top = pattern.level(0) if isinstance(pattern, Nested) else pattern
     name = top.pattern if top is not None else "unstructured"
     if name == "nm":
@@ -167,5 +167,7 @@ def suggested_set(pattern: Pattern | None) -> str:
     if name in ("block", "shuffled_block"):
         return "sparsity.skip=block"
     if name == "dense":
+        if top is not None and top.out_act > 0 and top.act == 0:
+            return "sparsity.outputs.format=rle"
         return "sparsity.skip_inputs=true"
     return "sparsity.skip=unstructured"

@@ -25,7 +25,9 @@ class Traffic:
     into the operand's buffer from DRAM); ``exposed`` cannot overlap compute. ``transfers``
     counts the tiles moved to or from DRAM (each pays the arch's transfer start-up),
     ``exposed_transfers`` those among them that cannot overlap compute, and ``passes`` the
-    pipelined passes of the array over its tiles (each pays the array's pipeline fill)."""
+    pipelined passes of the array over its tiles (each pays the array's pipeline fill).
+    ``coded`` is the part of the outputs' useful bytes that are results in an output format
+    (0 when they are written dense) and ``coded_moved`` those bytes as moved."""
 
     moved: Mapping[str, Num]
     useful: Mapping[str, Num]
@@ -34,6 +36,13 @@ class Traffic:
     transfers: Num = 0.0
     exposed_transfers: float = 0.0
     passes: Num = 0.0
+    coded: Num = 0.0
+    coded_moved: Num = 0.0
+
+
+def _zero(x: Num) -> bool:
+    """Whether ``x`` is the float 0 (a count that does not apply: no array work)."""
+    return isinstance(x, float) and x == 0.0
 
 
 def mac_counts(hw: Hardware, nest: LoopNest, array: ArrayCost, eff: SparseEffect,
@@ -54,15 +63,15 @@ def mac_counts(hw: Hardware, nest: LoopNest, array: ArrayCost, eff: SparseEffect
         w: Num = array.buffer_writes.get(op, 0.0) * size + traffic.fill[op]
         if op == "outputs":
             r = r + traffic.useful[op] - traffic.fill[op]
+            if not _zero(traffic.coded):
+                # results leave the buffer dense and are coded on their way to DRAM
+                r = r + traffic.coded * (1.0 / eff.output_size - 1.0)
         reads[name] = reads.get(name, 0.0) + r
         writes[name] = writes.get(name, 0.0) + w
     moved = traffic.moved
     meta = (moved["weights"] * eff.weight_meta_share + moved["inputs"] * eff.input_meta_share)
-    share = eff.output_meta_share  # a float, or an array over a mapping search's candidates
-    if not (isinstance(share, float) and share == 0.0):
-        # the results' part of the outputs moved: spilled partial sums (out and back, twice
-        # their fill) are not in the output format
-        meta = meta + (moved["outputs"] - 2.0 * traffic.fill["outputs"]) * share
+    if not _zero(traffic.coded_moved):
+        meta = meta + traffic.coded_moved * eff.output_meta_share
     # Of every three register accesses per MAC, one is the partial sum (accumulator width).
     rf_width = (2 * nest.elem_bytes + nest.psum_bytes) / 3
     return Counts(

@@ -107,6 +107,8 @@ class TileTable:
     passes: np.ndarray  # (M,) pipelined passes of the array over its tiles
     exposed: float  # smallest feasible first-tiles-in + last-tile-out bytes (0 if no overlap)
     exposed_transfers: float  # the tile transfers among those (0 if no overlap)
+    coded: float = 0.0  # useful bytes of results in an output format (0: written dense)
+    coded_moved: np.ndarray | None = None  # (M,) those bytes as moved (None: written dense)
 
 
 BufferKey = tuple[tuple[str, tuple[str, ...], float, bool], ...]
@@ -119,9 +121,10 @@ TABLE_CACHE_BYTES = 48 << 20
 
 
 def _table_bytes(table: TileTable) -> int:
+    coded = table.coded_moved.nbytes if table.coded_moved is not None else 0
     return int(table.tiles.nbytes + table.useful.nbytes + table.moved.nbytes
                + table.spill.nbytes + table.tile_bytes.nbytes + table.transfers.nbytes
-               + table.passes.nbytes)
+               + table.passes.nbytes + coded)
 
 
 #: Memory for the tables kept to serve smaller buffers (see ``tile_table``).
@@ -180,9 +183,10 @@ def _fitting(table: TileTable, nest: LoopNest, buffers: BufferKey) -> TileTable 
     parts = (table.tiles[:, fits], table.useful[:, :, fits], table.moved[:, :, fits],
              table.spill[fits], np.stack([tile_w, tile_i, tile_o]), table.transfers[:, fits],
              table.passes[fits])
-    for a in parts:
+    coded = table.coded_moved[fits] if table.coded_moved is not None else None
+    for a in (*parts, *([] if coded is None else [coded])):
         a.flags.writeable = False  # shared through the cache
-    return TileTable(*parts, exposed, _exposed_transfers(nest, overlap))
+    return TileTable(*parts, exposed, _exposed_transfers(nest, overlap), table.coded, coded)
 
 
 def _exposed(tile_w: np.ndarray, tile_i: np.ndarray, tile_o: np.ndarray,
@@ -281,11 +285,13 @@ def _build_table(nest: LoopNest, granule: tuple[tuple[str, int], ...], buffers: 
     useful[2, 0], useful[2, 1], useful[2, 2] = w_once * x_trips, i_once, o_once + spill
     useful *= np.array([off[op] for op in OPERANDS])[None, :, None]
     moved = useful / effs[None]
+    coded_moved = None
     if size_o != 1.0:
         # Results in an output format come in shorter runs than the partial sums that spill
-        # (uncompressed, at the efficiency above): their bytes at their own efficiency.
-        coded = take(np.asarray(burst_efficiency(run_o * size_o, burst)))
-        moved[:, 2] += off["outputs"] * o_once * (1.0 / coded - 1.0 / effs[2])
+        # (their runs uncompressed, at the efficiency above): their bytes at their own.
+        coded_eff = take(np.asarray(burst_efficiency(run_o * size_o, burst)))
+        moved[:, 2] += off["outputs"] * o_once * (1.0 / coded_eff - 1.0 / effs[2])
+        coded_moved = off["outputs"] * o_once / coded_eff
     # Tiles moved, per order as the bytes above: a tile loop re-loads an operand's tile each
     # time an index it depends on changes; spilled partial sums go out and come back in.
     every = G * x_trips * k_trips * c_trips
@@ -303,10 +309,12 @@ def _build_table(nest: LoopNest, granule: tuple[tuple[str, int], ...], buffers: 
     # are its N: one pass per token would pay the fill for every single-cycle token.
     channels = math.prod(math.ceil(dims[d] / gran.get(d, 1)) for d in ("K", "C"))
     passes = take(G * channels * trips["N"] * trips["P"] * trips["Q"])
-    for a in (useful, moved, spill, tile_bytes, transfers, passes):
+    for a in (useful, moved, spill, tile_bytes, transfers, passes,
+              *([] if coded_moved is None else [coded_moved])):
         a.flags.writeable = False  # shared through the cache
     return TileTable(np.stack([tn, tk, tc, tp, tq]), useful, moved, spill, tile_bytes,
-                     transfers, passes, exposed, _exposed_transfers(nest, overlap))
+                     transfers, passes, exposed, _exposed_transfers(nest, overlap),
+                     off["outputs"] * o_once if coded_moved is not None else 0.0, coded_moved)
 
 
 def _buffers_key(hw: Hardware) -> BufferKey:
@@ -326,6 +334,8 @@ def table_traffic(table: TileTable) -> Traffic:
         transfers=table.transfers,
         exposed_transfers=table.exposed_transfers,
         passes=table.passes,
+        coded=table.coded,
+        coded_moved=table.coded_moved if table.coded_moved is not None else 0.0,
     )
 
 
@@ -411,5 +421,7 @@ def map_layer(nest: LoopNest, hw: Hardware, array: ArrayCost, eff: SparseEffect,
     )
     chosen = mac_counts(hw, nest, array, eff, Traffic(
         moved_b, useful_b, fill, table.exposed, transfers=float(table.transfers[oi, idx]),
-        exposed_transfers=table.exposed_transfers, passes=float(table.passes[idx])))
+        exposed_transfers=table.exposed_transfers, passes=float(table.passes[idx]),
+        coded=table.coded,
+        coded_moved=float(table.coded_moved[idx]) if table.coded_moved is not None else 0.0))
     return mapping, chosen

@@ -270,7 +270,8 @@ def support_text(support: Any) -> str:
     if not isinstance(support, Mapping) or not support:
         return ""
     formats = [(support.get(op) or {}).get("format", "dense") if isinstance(
-        support.get(op), Mapping) else support.get(op) or "dense" for op in ("weights", "inputs")]
+        support.get(op), Mapping) else support.get(op) or "dense"
+        for op in ("weights", "inputs", "outputs")]
     if (str(support.get("skip", "none")) in ("none", "") and not support.get("skip_inputs")
             and not support.get("gating") and all(f == "dense" for f in formats)):
         return NO_SUPPORT

@@ -20,13 +20,15 @@ convolutions, the mapping searched under the scratchpad and buffer sizes), compa
 table's total latency (the model's latency includes its DRAM transfers; the processing latency
 leaves out the transfers the chip does not hide) over the chip's link at its 90 MHz upper bound
 (64 bits wide, recalled), with ifmaps read and ofmaps written RLC-coded (the zeros of each
-given): latency -9% to +12%, DRAM traffic -11% to +18% (mean |error| 9.7%). Writing the ofmaps
-dense, as versions before did, CONV1's traffic was +23% and CONV3's +1%. Against the
+given, off the padded maps the table counts: docs/concepts/targets.md): latency -7% to +13%,
+DRAM traffic -2% to +26% (mean |error| 9.1%; CONV1 +23% and CONV5 +26%, whose ofmaps' zeros
+are below RLC's break-even and not measured). Writing the ofmaps dense, CONV2-4 were +10% to
++25%. Against the
 processing latency, as earlier versions compared, CONV1 was +31% (its 6.1 MB of DRAM traffic
 added 7.7 ms at the former 0.8 GB/s to 13.9 ms of compute). Held out, VGG-16 on Eyeriss (JSSC
-2017 Table VI, batch 3) is within 10% on its 14x14 layers, 22-25% fast on the 28x28 ones and
+2017 Table VI, batch 3) is within 10% on its 14x14 layers, 22-24% fast on the 28x28 ones and
 2-3.6x too fast on the larger maps (test_eyeriss_vgg16_gap), while its DRAM traffic is within
-21% on every layer (test_eyeriss_vgg16_dram_traffic). The pins make any change visible.
+20% on every layer (test_eyeriss_vgg16_dram_traffic). The pins make any change visible.
 """
 
 from __future__ import annotations
@@ -43,42 +45,42 @@ MODEL = {
     "zhang-conv4": 2.600,
     "zhang-conv5": 1.735,
     "zhang-total": 20.23,
-    "eyeriss-conv1-latency": 21.82,
-    "eyeriss-conv2-latency": 38.2,
-    "eyeriss-conv3-latency": 22.86,
-    "eyeriss-conv4-latency": 17.02,
-    "eyeriss-conv5-latency": 11.72,
-    "eyeriss-conv1-dram": 5.672,
-    "eyeriss-conv2-dram": 3.619,
-    "eyeriss-conv3-dram": 2.66,
-    "eyeriss-conv4-dram": 1.903,
-    "eyeriss-conv5-dram": 1.536,
-    "eyeriss-vgg16-conv1_1-latency": 30.71,
+    "eyeriss-conv1-latency": 22.45,
+    "eyeriss-conv2-latency": 39.06,
+    "eyeriss-conv3-latency": 23.27,
+    "eyeriss-conv4-latency": 17.29,
+    "eyeriss-conv5-latency": 11.86,
+    "eyeriss-conv1-dram": 6.131,
+    "eyeriss-conv2-dram": 4.235,
+    "eyeriss-conv3-dram": 2.955,
+    "eyeriss-conv4-dram": 2.094,
+    "eyeriss-conv5-dram": 1.637,
+    "eyeriss-vgg16-conv1_1-latency": 32.9,
     "eyeriss-vgg16-conv1_2-latency": 274.1,
-    "eyeriss-vgg16-conv2_1-latency": 137.2,
-    "eyeriss-vgg16-conv2_2-latency": 249.1,
-    "eyeriss-vgg16-conv3_1-latency": 112.7,
-    "eyeriss-vgg16-conv3_2-latency": 213.9,
-    "eyeriss-vgg16-conv3_3-latency": 212.9,
-    "eyeriss-vgg16-conv4_1-latency": 102.0,
-    "eyeriss-vgg16-conv4_2-latency": 197.7,
-    "eyeriss-vgg16-conv4_3-latency": 191.2,
-    "eyeriss-vgg16-conv5_1-latency": 49.79,
-    "eyeriss-vgg16-conv5_2-latency": 49.09,
-    "eyeriss-vgg16-conv5_3-latency": 49.71,
-    "eyeriss-vgg16-conv1_1-dram": 14.33,
-    "eyeriss-vgg16-conv1_2-dram": 57.8,
-    "eyeriss-vgg16-conv2_1-dram": 39.32,
-    "eyeriss-vgg16-conv2_2-dram": 55.83,
-    "eyeriss-vgg16-conv3_1-dram": 21.73,
-    "eyeriss-vgg16-conv3_2-dram": 35.07,
-    "eyeriss-vgg16-conv3_3-dram": 34.41,
-    "eyeriss-vgg16-conv4_1-dram": 14.08,
-    "eyeriss-vgg16-conv4_2-dram": 23.42,
-    "eyeriss-vgg16-conv4_3-dram": 18.75,
-    "eyeriss-vgg16-conv5_1-dram": 6.123,
-    "eyeriss-vgg16-conv5_2-dram": 5.619,
-    "eyeriss-vgg16-conv5_3-dram": 6.063,
+    "eyeriss-vgg16-conv2_1-latency": 138.0,
+    "eyeriss-vgg16-conv2_2-latency": 251.3,
+    "eyeriss-vgg16-conv3_1-latency": 113.5,
+    "eyeriss-vgg16-conv3_2-latency": 215.9,
+    "eyeriss-vgg16-conv3_3-latency": 215.3,
+    "eyeriss-vgg16-conv4_1-latency": 103.6,
+    "eyeriss-vgg16-conv4_2-latency": 199.6,
+    "eyeriss-vgg16-conv4_3-latency": 193.1,
+    "eyeriss-vgg16-conv5_1-latency": 50.39,
+    "eyeriss-vgg16-conv5_2-latency": 49.46,
+    "eyeriss-vgg16-conv5_3-latency": 50.0,
+    "eyeriss-vgg16-conv1_1-dram": 14.56,
+    "eyeriss-vgg16-conv1_2-dram": 58.38,
+    "eyeriss-vgg16-conv2_1-dram": 39.91,
+    "eyeriss-vgg16-conv2_2-dram": 57.38,
+    "eyeriss-vgg16-conv3_1-dram": 22.27,
+    "eyeriss-vgg16-conv3_2-dram": 36.57,
+    "eyeriss-vgg16-conv3_3-dram": 36.08,
+    "eyeriss-vgg16-conv4_1-dram": 15.12,
+    "eyeriss-vgg16-conv4_2-dram": 24.77,
+    "eyeriss-vgg16-conv4_3-dram": 20.13,
+    "eyeriss-vgg16-conv5_1-dram": 6.55,
+    "eyeriss-vgg16-conv5_2-dram": 5.884,
+    "eyeriss-vgg16-conv5_3-dram": 6.274,
     "a100-gemm-dense": 0.8375,
     "a100-gemm-2of4": 0.5426,
     "azure-a100-gemm-1024x1024x1024": 0.01602,
@@ -147,15 +149,16 @@ def test_error_bounds(results):
     eyeriss_latency = [e for k, e in err.items() if k.startswith("eyeriss-conv") and "latency" in k]
     eyeriss_dram = [e for k, e in err.items() if k.startswith("eyeriss-conv") and "dram" in k]
     assert max(abs(e) for e in eyeriss_latency) < 0.13  # CONV5 +12% (docstring)
-    assert max(abs(e) for e in eyeriss_dram) < 0.20  # CONV5 +18%, its ofmaps' zeros unknown
+    assert max(abs(e) for e in eyeriss_dram) < 0.27  # CONV5 +26%: its ofmaps' zeros unknown
     assert sum(abs(e) for e in eyeriss_latency + eyeriss_dram) / 10 < 0.10
 
 
 def test_eyeriss_vgg16_gap(results):
     """Held out, VGG-16 at batch 3 (JSSC 2017 Table VI, total latency): the layers of 14x14
-    maps are within 10%, those of 28x28 maps 22-25% fast; the chip is 2x slower than the model
-    on the 56x56 layers, 2.5x on conv1_1 (a DRAM-bound layer whose ofmaps the model now writes
-    RLC-coded, as the chip does), 3-3.6x on the 112x112 and 224x224 ones. The model finds fully
+    maps are within 10%, those of 28x28 maps 22-24% fast; the chip is 2x slower than the model
+    on the 56x56 layers, 2.3x on conv1_1 (whose ofmaps the model now writes RLC-coded, as the
+    chip does, so that its buffer port, not DRAM, sets its time), 3-3.6x on the 112x112 and
+    224x224 ones. The model finds fully
     used PEs there (its time is compute plus the unhidden DRAM traffic, as on the small maps).
     The table's own counts say why the chip is slower: its global-buffer accesses are ~15
     B/cycle of its processing latency on every layer from conv1_1 to conv4_3, the ceiling of
@@ -163,10 +166,10 @@ def test_eyeriss_vgg16_gap(results):
     16-bit psums per cycle: JSSC 2017, recalled), which the eyeriss config now declares; they
     are psums of q r = 1 channel per pass on the 224 and 112 maps, 2 on the 56 ones and ~4 on
     the 28 ones, which caps the array at 36 q r MACs per cycle (measured 34, 68, 132). The
-    model's mappings move 1.8-9.7x fewer global-buffer bytes on these layers (2.5x on
-    AlexNet's CONV3-5, within 6% on CONV1-2: docs/concepts/targets.md), so its port does not
-    bound them. Why the chip's mapping takes one channel per pass where the model fits 8-16
-    within the same buffers is not known; the hypotheses tried and their effect are in
+    model's mappings move 1.8-9.5x fewer global-buffer bytes on these layers (2.3-2.4x on
+    AlexNet's CONV3-5, within 8% on CONV1-2), so its port does not bound the large maps. Why
+    the chip's mapping takes one channel per pass where the model fits 8-16 within the same
+    buffers is not known; the hypotheses tried and their effect are in
     docs/concepts/targets.md (known gap: Eyeriss on large feature maps)."""
     err = {k.split("-")[2]: r.error for k, r in results.items()
            if "vgg16" in k and k.endswith("-latency")}
@@ -177,7 +180,7 @@ def test_eyeriss_vgg16_gap(results):
         assert -0.26 < err[k] < -0.20
     for k in ("conv3_1", "conv3_2", "conv3_3"):
         assert -0.57 < err[k] < -0.50
-    assert -0.62 < err["conv1_1"] < -0.57
+    assert -0.60 < err["conv1_1"] < -0.54
     for k in ("conv1_2", "conv2_1", "conv2_2"):
         assert -0.75 < err[k] < -0.66
 
@@ -195,11 +198,11 @@ def test_bad_reference_file_is_a_located_error(tmp_path):
 
 def test_eyeriss_vgg16_dram_traffic(results):
     """Held out, VGG-16's DRAM traffic per layer (JSSC 2017 Table VI, proofread transcription):
-    within 21% on every layer (conv4_1 -21%, conv4_2 and conv4_3 -18%, conv2_1 +18%), mean
-    |error| 11%, even on the large maps whose latency the model misses: the traffic is near the
+    within 20% on every layer (conv2_1 +20%, conv2_2 +18%, conv3_3 +17%, conv4_1 -15%), mean
+    |error| 12%, even on the large maps whose latency the model misses: the traffic is near the
     chip's, the time is not (the chip is bound by its global-buffer accesses there,
     test_eyeriss_vgg16_gap). Writing the ofmaps dense, as versions before did, conv1_1 was +32%
-    (its 19 MB of ofmaps, 48% zeros, are 69% of that size RLC-coded)."""
+    (its 19 MB of ofmaps, 47% zeros, are 70% of that size RLC-coded)."""
     err = [r.error for k, r in results.items() if "vgg16" in k and k.endswith("-dram")]
     assert len(err) == 13
     assert max(abs(e) for e in err) < 0.22

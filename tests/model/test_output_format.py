@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -12,12 +13,15 @@ from hypothesis import strategies as st
 from hwsim.arch.load import load_arch
 from hwsim.errors import HwsimError
 from hwsim.evaluation import evaluate
-from hwsim.evaluation.compare import cannot_exploit
-from hwsim.model.mapper import TIE_TOLERANCE
+from hwsim.evaluation.compare import cannot_exploit, suggested_set
+from hwsim.model.dram import burst_efficiency
+from hwsim.model.loopnest import LoopNest
+from hwsim.model.mapper import TIE_TOLERANCE, tile_table
+from hwsim.plot.data import support_text as plot_support
 from hwsim.report.compare import hardware_support, support_text
 from hwsim.sparsity.spec import parse_sparsity
-from hwsim.workload import Conv2d, build_workload
-from tests.conftest import make_arch
+from hwsim.workload import Conv2d, Matmul, build_workload
+from tests.conftest import TINY_FPGA, make_arch
 from tests.model.test_row_stationary import TINY_RS, one_conv
 
 #: TINY_RS (int8, 1-byte bursts) writing its results run-length coded with 4-bit runs.
@@ -135,3 +139,87 @@ def test_support_and_compare_name_the_output_format():
     plain = load_arch("gemmini")
     why = cannot_exploit(plain, outs)
     assert why is not None and "no output format" in why and "gating" not in why
+
+
+def test_mapper_table_codes_results_and_leaves_spills_alone():
+    """Every candidate and order of a table, 64-byte bursts: the results move at the burst
+    efficiency of their coded runs, the spilled psums (weight and input stationary) exactly as
+    when written dense, and the coded results' moved bytes are what the table says."""
+    conv = LoopNest(G=1, N=1, K=16, C=12, P=10, Q=10, R=3, S=3, H=12, W=12, precision="int8")
+    arch = make_arch(TINY_FPGA)
+    key = tuple((lv.name, lv.holds, lv.capacity_bytes, lv.double_buffered)
+                for lv in arch.hw.levels)
+    dense = tile_table(conv, (), key, 64, (1.0, 1.0, 1.0))
+    coded = tile_table(conv, (), key, 64, (1.0, 1.0, 0.3))
+    assert dense.coded == 0.0 and dense.coded_moved is None
+    out = 16 * 10 * 10  # int8 results
+    assert coded.coded == pytest.approx(out * 0.3, rel=1e-12)
+    _tn, tk, _tc, tp, tq = coded.tiles
+    run = np.where(tq < 10, tq, np.where(tp < 10, tp * 10, tk * 100)).astype(float)
+    assert coded.coded_moved == pytest.approx(out * 0.3 / burst_efficiency(run * 0.3, 64),
+                                              rel=1e-12)
+    assert (coded.coded_moved > out * 0.3).any()  # some coded runs end mid-burst
+    spill_dense = dense.moved[1:, 2] - dense.moved[0, 2]
+    spill_coded = coded.moved[1:, 2] - coded.moved[0, 2]
+    assert spill_coded == pytest.approx(spill_dense, rel=1e-9, abs=1e-9)
+    assert coded.moved[0, 2] == pytest.approx(coded.coded_moved, rel=1e-12)
+    for o in range(3):  # weights and inputs untouched
+        assert (coded.moved[o, :2] == dense.moved[o, :2]).all()
+
+
+def test_metadata_is_the_coded_results_share_even_with_spills_and_bursts():
+    # TINY_RS with a buffer too small for one pass's psums, 8-byte bursts: the metadata is the
+    # run fields of the coded results alone, never the spilled psums' padding.
+    small = {"buffers": [{**TINY_RS["buffers"][0], "capacity_kib": 40 / 1024},
+                         *TINY_RS["buffers"][1:]]}
+    arch = make_arch(TINY_RS, **small, sparsity=RLE_OUT, **{"dram.burst_bytes": 8})
+    r = evaluate(one_conv(c=4, k=2, kernel=3, hw=5), arch,
+                 sparsity=parse_sparsity("dense:out_act=0.5")).layers[0]
+    assert r.mapping["psum_spill"]
+    coded = 18 * rle_size(0.5, 8, 4)  # 13.5 B in runs of whole 8-byte bursts at most 16 B
+    assert 0 < r.metadata_bytes <= 16 * 4 / 12 + 1e-9
+    assert r.metadata_bytes >= coded * 4 / 12 - 1e-9
+
+
+def test_fused_outputs_never_move_nor_carry_metadata():
+    # A layer whose outputs a declared fusion keeps on chip (as FlashAttention's scores): an
+    # output format and out_act change nothing there.
+    layer = Matmul(name="qk", m=64, n=64, k=64, count=2, on_chip=["outputs"])
+    wl = build_workload("qk", [layer])
+    pattern = parse_sparsity("dense:out_act=0.7")
+    a = evaluate(wl, load_arch("eyeriss"), sparsity=pattern).layers[0]
+    b = evaluate(wl, load_arch("eyeriss", ["sparsity.outputs.format=dense"]),
+                 sparsity=pattern).layers[0]
+    assert a.dram_bytes == b.dram_bytes and a.metadata_bytes == b.metadata_bytes == 0
+    c = evaluate(wl, load_arch("gemmini", ["sparsity.outputs.format=rle"]),
+                 sparsity=pattern).layers[0]
+    d = evaluate(wl, load_arch("gemmini"), sparsity=pattern).layers[0]
+    assert c.dram_bytes == d.dram_bytes and c.metadata_bytes == d.metadata_bytes == 0
+
+
+def test_results_leave_the_buffer_dense():
+    # Eyeriss reads its ofmaps out of the global buffer, then codes them (JSSC 2017 Sec. IV-B):
+    # the buffer's energy of a layer whose mapping does not change is the same coded or not.
+    wl = build_workload("one", [Conv2d(name="c", in_channels=64, out_channels=64, kernel=3,
+                                       input_hw=14, padding=1)])
+    coded = load_arch("eyeriss")
+    plain = load_arch("eyeriss", ["sparsity.outputs.format=dense"])
+    pattern = parse_sparsity("dense:act=0.5,out_act=0.6")
+    a = evaluate(wl, coded, sparsity=pattern).layers[0]
+    b = evaluate(wl, plain, sparsity=pattern).layers[0]
+    assert a.mapping["tile"] == b.mapping["tile"]
+    assert a.energy_breakdown_j["global_buffer"] == pytest.approx(
+        b.energy_breakdown_j["global_buffer"], rel=1e-12)
+    assert a.dram_bytes < b.dram_bytes
+
+
+def test_an_nm_output_format_is_refused():
+    with pytest.raises(Exception, match="nm is a weight format"):
+        load_arch("eyeriss", ["sparsity.outputs.format=nm"])
+
+
+def test_hints_accuracy_and_plots_know_out_act():
+    assert suggested_set(parse_sparsity("dense:out_act=0.5")) == "sparsity.outputs.format=rle"
+    assert suggested_set(parse_sparsity("dense:act=0.5")) == "sparsity.skip_inputs=true"
+    only_out = hardware_support(load_arch("gemmini", ["sparsity.outputs.format=rle"]))
+    assert plot_support(only_out) != plot_support(hardware_support(load_arch("gemmini")))

@@ -98,19 +98,22 @@ def rs_traffic(act: RSActivity, nest: LoopNest, hw: Hardware,
         if op in nest.on_chip:
             b = 0.0
         useful[op] = b
-        # spilled partial sums come in the results' runs at full width
+        # spilled partial sums come in the results' runs, uncompressed
         run = act.runs[j] * (1.0 if op == "outputs" else scale[j])
         moved[op] = b / burst_efficiency(run, hw.burst_bytes)
-    coded = scale[2]
-    if "outputs" not in nest.on_chip and np.any(np.asarray(coded) != 1.0):
+    size_o = scale[2]
+    results: Num = 0.0
+    results_moved: Num = 0.0
+    if "outputs" not in nest.on_chip and np.any(np.asarray(size_o) != 1.0):
         # results in an output format come in shorter runs: their bytes at their own efficiency
-        results = act.dram_elems[2] * eb * coded
-        moved["outputs"] = moved["outputs"] + results * (
-            1.0 / burst_efficiency(act.runs[2] * coded, hw.burst_bytes)
-            - 1.0 / burst_efficiency(act.runs[2], hw.burst_bytes))
+        results = act.dram_elems[2] * eb * size_o
+        results_moved = results / burst_efficiency(act.runs[2] * size_o, hw.burst_bytes)
+        moved["outputs"] = moved["outputs"] + results_moved - results / burst_efficiency(
+            act.runs[2], hw.burst_bytes)
     spill = 0.0 if "outputs" in nest.on_chip else act.spill_bytes
     fill = {"weights": useful["weights"], "inputs": useful["inputs"], "outputs": spill / 2.0}
-    return Traffic(moved, useful, fill, act.pass_bytes if hw.overlap else 0.0)
+    return Traffic(moved, useful, fill, act.pass_bytes if hw.overlap else 0.0,
+                   coded=results, coded_moved=results_moved)
 
 
 def _sizes(eff: SparseEffect) -> tuple[float, float, float]:
