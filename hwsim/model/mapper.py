@@ -286,12 +286,12 @@ def _build_table(nest: LoopNest, granule: tuple[tuple[str, int], ...], buffers: 
     useful *= np.array([off[op] for op in OPERANDS])[None, :, None]
     moved = useful / effs[None]
     coded_moved = None
-    if size_o != 1.0:
+    if size_o != 1.0 and "outputs" not in nest.on_chip:
         # Results in an output format come in shorter runs than the partial sums that spill
         # (their runs uncompressed, at the efficiency above): their bytes at their own.
         coded_eff = take(np.asarray(burst_efficiency(run_o * size_o, burst)))
-        moved[:, 2] += off["outputs"] * o_once * (1.0 / coded_eff - 1.0 / effs[2])
-        coded_moved = off["outputs"] * o_once / coded_eff
+        moved[:, 2] += o_once * (1.0 / coded_eff - 1.0 / effs[2])
+        coded_moved = o_once / coded_eff
     # Tiles moved, per order as the bytes above: a tile loop re-loads an operand's tile each
     # time an index it depends on changes; spilled partial sums go out and come back in.
     every = G * x_trips * k_trips * c_trips
@@ -314,7 +314,7 @@ def _build_table(nest: LoopNest, granule: tuple[tuple[str, int], ...], buffers: 
         a.flags.writeable = False  # shared through the cache
     return TileTable(np.stack([tn, tk, tc, tp, tq]), useful, moved, spill, tile_bytes,
                      transfers, passes, exposed, _exposed_transfers(nest, overlap),
-                     off["outputs"] * o_once if coded_moved is not None else 0.0, coded_moved)
+                     o_once if coded_moved is not None else 0.0, coded_moved)
 
 
 def _buffers_key(hw: Hardware) -> BufferKey:

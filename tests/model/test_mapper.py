@@ -152,8 +152,10 @@ def test_reported_counts_are_the_chosen_candidate_column(k, c, p, r, cap):
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(big=st.tuples(st.sampled_from([2.0, 4.0, 16.0, 64.0]), st.sampled_from([1.0, 2.0, 8.0])),
        shrink=st.tuples(st.floats(0.05, 1.0), st.floats(0.05, 1.0)),
-       double=st.booleans(), on_chip=st.sampled_from([frozenset(), frozenset({"inputs"})]))
-def test_a_table_taken_from_larger_buffers_equals_one_built(big, shrink, double, on_chip):
+       double=st.booleans(), on_chip=st.sampled_from([frozenset(), frozenset({"inputs"})]),
+       out_size=st.sampled_from([1.0, 0.37]))
+def test_a_table_taken_from_larger_buffers_equals_one_built(big, shrink, double, on_chip,
+                                                            out_size):
     """Tables for smaller buffers are cut from a cached table for larger ones (tile_table):
     the same candidates in the same order with the same numbers, to the last bit, as a table
     built for them, and the same refusal when nothing fits."""
@@ -167,20 +169,25 @@ def test_a_table_taken_from_larger_buffers_equals_one_built(big, shrink, double,
         return (("wi", ("weights", "inputs"), a * 1024, double),
                 ("o", ("outputs",), b * 1024, double))
 
+    sizes = (1.0, 0.5, out_size)  # results written compressed (out_size < 1) or dense
     clear_caches()
-    tile_table(nest, (("K", 4),), key(*big), 8, (1.0, 0.5, 1.0))  # the larger one, kept
+    tile_table(nest, (("K", 4),), key(*big), 8, sizes)  # the larger one, kept
     small = key(big[0] * shrink[0], big[1] * shrink[1])
     try:
-        built = _build_table(nest, (("K", 4),), small, 8, (1.0, 0.5, 1.0))
+        built = _build_table(nest, (("K", 4),), small, 8, sizes)
     except InfeasibleHardwareError as exc:
         with pytest.raises(InfeasibleHardwareError, match=str(exc)[:40]):
-            tile_table(nest, (("K", 4),), small, 8, (1.0, 0.5, 1.0))
+            tile_table(nest, (("K", 4),), small, 8, sizes)
         return
-    cut = tile_table(nest, (("K", 4),), small, 8, (1.0, 0.5, 1.0))
+    cut = tile_table(nest, (("K", 4),), small, 8, sizes)
     for f in ("tiles", "useful", "moved", "spill", "tile_bytes", "transfers", "passes"):
         assert np.array_equal(getattr(cut, f), getattr(built, f)), f
     assert cut.exposed == built.exposed
     assert cut.exposed_transfers == built.exposed_transfers
+    assert cut.coded == built.coded
+    assert (cut.coded_moved is None) == (built.coded_moved is None) == (out_size == 1.0)
+    if built.coded_moved is not None:
+        assert np.array_equal(cut.coded_moved, built.coded_moved)
 
 
 def test_no_fitting_tile_names_the_real_buffer_sizes():

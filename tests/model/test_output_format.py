@@ -213,6 +213,24 @@ def test_results_leave_the_buffer_dense():
     assert a.dram_bytes < b.dram_bytes
 
 
+def test_the_mapper_reads_results_out_of_the_buffer_dense():
+    # Zhang's FPGA design (the systolic mapper's path): with results coded on their way to
+    # DRAM, its output buffer's energy is what it is written dense, on the same tiling, and
+    # the chosen tiling's counts are its entry in the arrays the mapper ranked.
+    wl = build_workload("one", [Conv2d(name="c", in_channels=48, out_channels=128, kernel=3,
+                                       input_hw=13, padding=1)])
+    pattern = parse_sparsity("dense:act=0.4,out_act=0.7")
+    a = evaluate(wl, load_arch("zhang_fpga15", ["sparsity.outputs.format=rle"]),
+                 sparsity=pattern).layers[0]
+    b = evaluate(wl, load_arch("zhang_fpga15"), sparsity=pattern).layers[0]
+    assert a.mapping["tile"] == b.mapping["tile"] and a.mapping["order"] == b.mapping["order"]
+    assert a.dram_bytes < b.dram_bytes
+    for name in a.energy_breakdown_j:
+        if name not in ("dram", "metadata", "static"):
+            assert a.energy_breakdown_j[name] == pytest.approx(b.energy_breakdown_j[name],
+                                                               rel=1e-12), name
+
+
 def test_an_nm_output_format_is_refused():
     with pytest.raises(Exception, match="nm is a weight format"):
         load_arch("eyeriss", ["sparsity.outputs.format=nm"])
