@@ -28,6 +28,7 @@ class LayerCost:
     mapping: dict[str, Any] = field(default_factory=dict)
     density: float = 1.0
     input_density: float = 1.0
+    output_density: float = 1.0  # of the results (what an output format compresses)
     effective_macs: float | None = None  # MACs with both operands nonzero (None: = macs)
     skipped_macs: float = 0.0
     metadata_bytes: float = 0.0

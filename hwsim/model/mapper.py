@@ -109,6 +109,7 @@ class TileTable:
     exposed_transfers: float  # the tile transfers among those (0 if no overlap)
     coded: float = 0.0  # useful bytes of results in an output format (0: written dense)
     coded_moved: np.ndarray | None = None  # (M,) those bytes as moved (None: written dense)
+    out_size: float = 1.0  # the results' stored size relative to dense (an output format)
 
 
 BufferKey = tuple[tuple[str, tuple[str, ...], float, bool], ...]
@@ -179,23 +180,27 @@ def _fitting(table: TileTable, nest: LoopNest, buffers: BufferKey) -> TileTable 
     exposed = 0.0
     overlap = all(double for *_, double in buffers)
     if overlap:
-        exposed = float(_exposed(tile_w, tile_i, tile_o, nest).min())
+        exposed = float(_exposed(tile_w, tile_i, tile_o, nest, table.out_size).min())
     parts = (table.tiles[:, fits], table.useful[:, :, fits], table.moved[:, :, fits],
              table.spill[fits], np.stack([tile_w, tile_i, tile_o]), table.transfers[:, fits],
              table.passes[fits])
     coded = table.coded_moved[fits] if table.coded_moved is not None else None
     for a in (*parts, *([] if coded is None else [coded])):
         a.flags.writeable = False  # shared through the cache
-    return TileTable(*parts, exposed, _exposed_transfers(nest, overlap), table.coded, coded)
+    return TileTable(*parts, exposed, _exposed_transfers(nest, overlap), table.coded, coded,
+                     table.out_size)
 
 
 def _exposed(tile_w: np.ndarray, tile_i: np.ndarray, tile_o: np.ndarray,
-             nest: LoopNest) -> np.ndarray:
+             nest: LoopNest, out_size: float) -> np.ndarray:
     """Bytes of each candidate's first tiles in and last tile out, which double-buffering
-    cannot hide (operands a declared fusion keeps on chip never move)."""
+    cannot hide (operands a declared fusion keeps on chip never move; the last results go out
+    at their ``out_size`` in an output format)."""
     off = {op: 0.0 if op in nest.on_chip else 1.0 for op in OPERANDS}
-    return (tile_w * off["weights"] + tile_i * off["inputs"]
-            + tile_o * nest.elem_bytes / nest.psum_bytes * off["outputs"])
+    o_b = tile_o * nest.elem_bytes / nest.psum_bytes
+    if out_size != 1.0:
+        o_b = o_b * out_size
+    return tile_w * off["weights"] + tile_i * off["inputs"] + o_b * off["outputs"]
 
 
 def _exposed_transfers(nest: LoopNest, overlap: bool) -> float:
@@ -251,7 +256,7 @@ def _build_table(nest: LoopNest, granule: tuple[tuple[str, int], ...], buffers: 
     # Operands a declared fusion keeps on chip occupy their buffer but never move to or from
     # DRAM (their producer or consumer works on the same tile).
     off = {op: 0.0 if op in nest.on_chip else 1.0 for op in OPERANDS}
-    exposed = float(_exposed(tile_w, tile_i, tile_o, nest).min()) if overlap else 0.0
+    exposed = float(_exposed(tile_w, tile_i, tile_o, nest, size_o).min()) if overlap else 0.0
     tile_bytes = np.stack([tile_w, tile_i, tile_o])
 
     trips = {d: np.ceil(dims[d] / t) for d, t in zip(TILED, (bn, bk, bc, bp, bq))}
@@ -314,7 +319,7 @@ def _build_table(nest: LoopNest, granule: tuple[tuple[str, int], ...], buffers: 
         a.flags.writeable = False  # shared through the cache
     return TileTable(np.stack([tn, tk, tc, tp, tq]), useful, moved, spill, tile_bytes,
                      transfers, passes, exposed, _exposed_transfers(nest, overlap),
-                     o_once if coded_moved is not None else 0.0, coded_moved)
+                     o_once if coded_moved is not None else 0.0, coded_moved, size_o)
 
 
 def _buffers_key(hw: Hardware) -> BufferKey:

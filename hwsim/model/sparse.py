@@ -37,6 +37,7 @@ class SparseEffect:
     input_meta_share: float = 0.0
     output_size: float = 1.0  # results as written to DRAM (an output format), relative to dense
     output_meta_share: float = 0.0
+    output_density: float = 1.0  # nonzero share of the results (the pattern's 1 - out_act)
     locality: float = 1.0  # wire length relative to random connectivity (small-world < 1)
     note: str = ""
 
@@ -131,7 +132,7 @@ def _skipping(profile: SparsityProfile, hw: Hardware, nest: LoopNest, lanes: int
     toggling = min(1.0, dw * di / issued) if sup.gating and issued > 0 else 1.0
     st = storage
     return SparseEffect(dw, di, work, issued, toggling, imb, st.w_size, st.i_size, st.w_meta,
-                        st.i_meta, st.o_size, st.o_meta, st.locality,
+                        st.i_meta, st.o_size, st.o_meta, profile.output_density, st.locality,
                         "; ".join([*notes, *st.notes]))
 
 

@@ -41,6 +41,7 @@ class LayerResult:
     metadata_bytes: float = 0.0
     imbalance: float = 1.0
     input_density: float = 1.0
+    output_density: float = 1.0
     sparsity: str = "dense"
     note: str = ""
     intensity_ops_per_byte: float = 0.0  # computation-to-communication ratio (roofline x)
@@ -70,6 +71,7 @@ class LayerResult:
             metadata_bytes=cost.metadata_bytes,
             imbalance=cost.imbalance,
             input_density=cost.input_density,
+            output_density=cost.output_density,
             sparsity=sparsity,
             note=cost.note,
             intensity_ops_per_byte=2.0 * cost.macs / cost.dram_bytes if cost.dram_bytes else 0.0,

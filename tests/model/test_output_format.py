@@ -241,3 +241,23 @@ def test_hints_accuracy_and_plots_know_out_act():
     assert suggested_set(parse_sparsity("dense:act=0.5")) == "sparsity.skip_inputs=true"
     only_out = hardware_support(load_arch("gemmini", ["sparsity.outputs.format=rle"]))
     assert plot_support(only_out) != plot_support(hardware_support(load_arch("gemmini")))
+
+
+def test_the_last_results_go_out_coded_and_reports_say_the_output_density():
+    # Double-buffered tiles: the last output tile, which nothing hides, leaves in the format.
+    conv = LoopNest(G=1, N=1, K=16, C=12, P=10, Q=10, R=3, S=3, H=12, W=12, precision="int8")
+    key = (("wi", ("weights", "inputs"), 4096.0, True), ("o", ("outputs",), 1024.0, True))
+    dense = tile_table(conv, (), key, 8, (1.0, 1.0, 1.0))
+    coded = tile_table(conv, (), key, 8, (1.0, 1.0, 0.25))
+    tw, ti, to = coded.tile_bytes
+    assert dense.exposed == pytest.approx(float((tw + ti + to * 1 / 4).min()), rel=1e-12)
+    assert coded.exposed == pytest.approx(float((tw + ti + to / 4 * 0.25).min()), rel=1e-12)
+    assert coded.exposed < dense.exposed
+    # every target reports the results' nonzero share it was given
+    wl = build_workload("one", [Conv2d(name="c", in_channels=16, out_channels=32, kernel=3,
+                                       input_hw=16)])
+    for name in ("eyeriss", "gemmini", "zhang_fpga15", "a100", "gs_vector"):
+        arch = load_arch(name)
+        r = evaluate(wl, arch, sparsity=parse_sparsity("dense:act=0.3,out_act=0.6")).layers[0]
+        assert (r.input_density, r.output_density) == pytest.approx((0.7, 0.4)), name
+        assert evaluate(wl, arch).layers[0].output_density == 1.0

@@ -45,6 +45,7 @@ def stated_cost(hw: Hardware, counts: Counts, array: ArrayCost, eff: SparseEffec
         mapping=mapping,
         density=eff.density,
         input_density=eff.input_density,
+        output_density=eff.output_density,
         effective_macs=useful,
         skipped_macs=array.macs * (1.0 - eff.issued),
         imbalance=eff.imbalance,

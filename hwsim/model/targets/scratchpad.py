@@ -102,5 +102,7 @@ def _loop(nest: LoopNest, hw: Hardware, profile: SparsityProfile | None, loop: s
         w_meta = comp.index_bits / (bits + comp.index_bits)
     # Only nonzero weights are multiplied (issued = d).
     eff = SparseEffect(density=d, input_density=di, work=1.0, issued=d, toggling=1.0,
-                       imbalance=imb, weight_size=w_size, weight_meta_share=w_meta, note=note)
+                       imbalance=imb, weight_size=w_size, weight_meta_share=w_meta,
+                       output_density=profile.output_density if profile is not None else 1.0,
+                       note=note)
     return array, eff
