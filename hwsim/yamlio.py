@@ -12,6 +12,7 @@ import re
 import typing
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from types import UnionType
 from typing import Annotated, Any, ClassVar, Literal
@@ -497,26 +498,21 @@ def _is_number_type(tp: Any) -> bool:
     return tp in (int, float)
 
 
+@lru_cache(maxsize=1024)
 def _number_kind(tp: Any) -> tuple[bool, bool, bool]:
-    """(a model among ``tp``'s alternatives, a number among them, bool among them)."""
+    """(a model among ``tp``'s alternatives, a number among them, bool among them), remembered
+    per annotation: a workload checks the same few field types thousands of times."""
     options = type_options(tp)
     return (any(is_model(o) for o in options), any(_is_number_type(o) for o in options),
             bool in options)
 
 
-_NUMBER_KINDS: dict[Any, tuple[bool, bool, bool]] = {}
-
-
 def _number_kind_of(tp: Any) -> tuple[bool, bool, bool]:
-    """:func:`_number_kind`, remembered per annotation (a workload checks the same few field
-    types thousands of times); an unhashable annotation is worked out each time."""
+    """:func:`_number_kind`; an unhashable annotation is worked out each time."""
     try:
-        kind = _NUMBER_KINDS.get(tp)
-    except TypeError:
         return _number_kind(tp)
-    if kind is None:
-        kind = _NUMBER_KINDS[tp] = _number_kind(tp)
-    return kind
+    except TypeError:
+        return _number_kind.__wrapped__(tp)
 
 
 def number_problem(value: Any, tp: Any) -> tuple[PathKey, str] | None:

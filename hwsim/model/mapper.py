@@ -391,7 +391,7 @@ def map_layer(nest: LoopNest, hw: Hardware, array: ArrayCost, eff: SparseEffect,
     activity included, so buffer ports and the array-side energy are seen), which is what the
     report then states for the one chosen. Returns the mapping and its counts.
     """
-    sizes = (eff.weight_size, eff.input_size, eff.output_size)
+    sizes = eff.stored_sizes
     key = (nest, tuple(sorted(array.granule.items())), _buffers_key(hw), hw.burst_bytes, sizes)
     try:
         table = tile_table(*key)

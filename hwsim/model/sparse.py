@@ -42,6 +42,11 @@ class SparseEffect:
     note: str = ""
 
     @property
+    def stored_sizes(self) -> tuple[float, float, float]:
+        """Stored sizes of weights, inputs and results relative to dense (DRAM traffic)."""
+        return self.weight_size, self.input_size, self.output_size
+
+    @property
     def useful(self) -> float:
         """Fraction of dense MACs whose operands are both nonzero."""
         return self.density * self.input_density

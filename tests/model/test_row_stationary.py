@@ -192,7 +192,7 @@ def _scalar_scores(table, nest, hw, objective, profile):
         act, m = table.act.at(i), table.mapping(i)
         dense = rs.rs_array(act, nest, pes, m)
         eff = sparse_effect(profile, hw, nest, dense)
-        traffic = rs.rs_traffic(act, nest, hw, (eff.weight_size, eff.input_size, eff.output_size))
+        traffic = rs.rs_traffic(act, nest, hw, eff.stored_sizes)
         counts = mac_counts(hw, nest, apply_effect(dense, eff), eff, traffic)
         lat = float(latency_s(hw, counts))
         energy = float(sum(energy_breakdown_j(hw, counts, lat).values()))

@@ -116,11 +116,6 @@ def rs_traffic(act: RSActivity, nest: LoopNest, hw: Hardware,
                    coded=results, coded_moved=results_moved)
 
 
-def _sizes(eff: SparseEffect) -> tuple[float, float, float]:
-    """Stored sizes of weights, inputs and results relative to dense."""
-    return eff.weight_size, eff.input_size, eff.output_size
-
-
 def _words(hw: Hardware, nest: LoopNest, psum_b: float) -> tuple[float, float, float]:
     """Filter, ifmap and psum scratchpad words per PE."""
     eb = nest.elem_bytes
@@ -157,7 +152,7 @@ def row_stationary_cost(nest: LoopNest, hw: Hardware, objective: str,
     dense = rs_array(act, nest, pes, m)
     eff = effects[shape_of[best]]
     array = apply_effect(dense, eff)
-    traffic = rs_traffic(act, nest, hw, _sizes(eff))
+    traffic = rs_traffic(act, nest, hw, eff.stored_sizes)
     counts = mac_counts(hw, nest, array, eff, traffic)
     return stated_cost(hw, counts, array, eff, {
         "order": "row_stationary",
@@ -202,7 +197,7 @@ def _scores(table: RSTable, nest: LoopNest, hw: Hardware, objective: str, eff: S
     """Every candidate's objective and tie-breaker, from array-valued counts (``eff``: every
     candidate's sparse effect), each with the arithmetic of one mapping."""
     array = apply_effect(rs_array(table.act, nest, pes, None), eff)
-    traffic = rs_traffic(table.act, nest, hw, _sizes(eff))
+    traffic = rs_traffic(table.act, nest, hw, eff.stored_sizes)
     counts = mac_counts(hw, nest, array, eff, traffic)
     lat = latency_s(hw, counts)
     energy = sum(energy_breakdown_j(hw, counts, lat).values())
